@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { connect, type ChannelModel } from 'amqplib';
+import { describeConnectError, type BrokerProblem } from './errors.js';
+import type { BrokerAddress, BrokerHost } from './url.js';
+
+export interface ConnectOptions {
+  readonly address: BrokerAddress;
+  readonly tls: { readonly caFile?: string | undefined; readonly certFile?: string | undefined; readonly keyFile?: string | undefined };
+  readonly heartbeatIntervalSeconds: number;
+  readonly connectTimeoutSeconds: number;
+  /** Shown in the broker's connection list (rabbitmqctl list_connections client_properties). */
+  readonly connectionName: string;
+}
+
+export class ConnectError extends Error {
+  constructor(readonly problem: BrokerProblem) {
+    super(problem.message);
+  }
+}
+
+/**
+ * One connection to the first host of the failover list that accepts it, starting at
+ * `startIndex`, like oslo's rabbit driver walks transport_url's hosts.
+ */
+export async function connectToBroker(
+  options: ConnectOptions,
+  startIndex = 0,
+): Promise<{ connection: ChannelModel; host: BrokerHost; index: number }> {
+  const { hosts } = options.address;
+  let last: BrokerProblem | undefined;
+  for (let i = 0; i < hosts.length; i++) {
+    const index = (startIndex + i) % hosts.length;
+    const host = hosts[index] as BrokerHost;
+    try {
+      return { connection: await connectHost(options, host), host, index };
+    } catch (err) {
+      last = describeConnectError(err, host, options.address.vhost);
+    }
+  }
+  throw new ConnectError(last ?? { message: 'no broker host configured', permanent: true });
+}
+
+function connectHost(options: ConnectOptions, host: BrokerHost): Promise<ChannelModel> {
+  const { address, tls } = options;
+  return connect(
+    {
+      protocol: address.tls ? 'amqps' : 'amqp',
+      hostname: host.hostname,
+      port: host.port,
+      username: host.username,
+      password: host.password,
+      vhost: address.vhost,
+      heartbeat: options.heartbeatIntervalSeconds,
+    },
+    {
+      timeout: options.connectTimeoutSeconds * 1000,
+      clientProperties: { connection_name: options.connectionName },
+      ...(address.tls
+        ? {
+            servername: host.hostname,
+            ca: tls.caFile ? [readFileSync(tls.caFile)] : undefined,
+            cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+            key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+          }
+        : {}),
+    },
+  );
+}

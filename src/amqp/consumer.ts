@@ -1,0 +1,202 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Logger } from '../log.js';
+import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js';
+import { errorCode, serverMessage } from './errors.js';
+import { assertTopology, withChannel, type TopologySpec } from './topology.js';
+import { hostLabel } from './url.js';
+
+export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
+
+export interface ConsumerOptions extends ConnectOptions {
+  readonly topology: TopologySpec;
+  readonly prefetch: number;
+  readonly reconnectMaxDelaySeconds: number;
+  /** Handles one message body synchronously; must not throw (the pipeline never does). */
+  readonly onMessage: (body: Buffer) => void;
+  readonly onReconnect?: () => void;
+  readonly log: Logger;
+  /** Injectable for tests: [0, 1). */
+  readonly random?: () => number;
+}
+
+const INITIAL_DELAY_SECONDS = 0.5;
+// Acks wait at most this long for their batch to fill, so a trickle is acked promptly.
+const ACK_FLUSH_MS = 50;
+
+/**
+ * Owns the connection's whole life: connect (walking the host list), declare topology,
+ * consume with a prefetch window and batched acks, and on any loss start over with capped
+ * exponential backoff and jitter. Callers only see `state` and the messages.
+ */
+export class Consumer {
+  private current: { connection: ChannelModel; channel: Channel; tag: string } | undefined;
+  private stopped = false;
+  private everConsumed = false;
+  private hostIndex = 0;
+  private wake: (() => void) | undefined;
+  private unacked = 0;
+  private lastDelivery: ConsumeMessage | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly ackBatch: number;
+  private loop: Promise<void> | undefined;
+  state: ConsumerState = 'connecting';
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.ackBatch = Math.max(1, Math.floor(options.prefetch / 2));
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const lost = await this.session().catch((err: unknown) => {
+        if (this.stopped) return undefined;
+        failures++;
+        const message = err instanceof ConnectError || err instanceof Error ? err.message : String(err);
+        this.options.log.error({ attempt: failures }, message);
+        return undefined;
+      });
+      if (lost !== undefined && !this.stopped) {
+        failures = 0;
+        this.options.log.warn({ reason: lost }, 'lost the broker, reconnecting');
+      }
+      if (this.stopped) break;
+      await this.sleep(this.backoffSeconds(Math.max(failures, 1)));
+    }
+  }
+
+  /** One connection's life; resolves with why it ended, rejects if it never started. */
+  private async session(): Promise<string> {
+    this.state = 'connecting';
+    const { connection, host, index } = await connectToBroker(this.options, this.hostIndex);
+    // Next time start from the host after the one that worked last, then wrap around.
+    this.hostIndex = index;
+    const ended = new Promise<string>((resolve) => {
+      connection.on('close', (err?: unknown) => resolve(err ? serverMessage(err) : 'connection closed'));
+      connection.on('error', () => undefined); // 'close' follows and carries the reason
+    });
+    connection.on('blocked', (reason: string) => this.options.log.warn({ reason }, 'broker blocked the connection (resource alarm)'));
+    connection.on('unblocked', () => this.options.log.info('broker unblocked the connection'));
+    try {
+      await assertTopology(connection, this.options.topology);
+      await this.consume(connection);
+    } catch (err) {
+      await connection.close().catch(() => undefined);
+      this.hostIndex = index + 1;
+      throw err;
+    }
+    if (this.everConsumed) this.options.onReconnect?.();
+    this.everConsumed = true;
+    this.state = 'consuming';
+    this.options.log.info(
+      { broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue },
+      'consuming',
+    );
+    const reason = await ended;
+    this.dropChannel();
+    return reason;
+  }
+
+  private async consume(connection: ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', (err: unknown) => this.options.log.warn({ reason: serverMessage(err), code: errorCode(err) }, 'channel closed by the broker'));
+    // A channel closed under us (queue deleted, ack error) is recovered the same way as a lost
+    // connection: close it so the loop re-declares everything on a fresh one.
+    channel.on('close', () => {
+      if (!this.stopped && this.current?.channel === channel) void connection.close().catch(() => undefined);
+    });
+    await channel.prefetch(this.options.prefetch);
+    // Set before consuming: deliveries can be dispatched before consume() resolves.
+    const current = { connection, channel, tag: '' };
+    this.current = current;
+    const { consumerTag } = await channel.consume(this.options.topology.queue, (msg) => {
+      if (msg === null) {
+        // The broker cancelled us: the queue was deleted or is gone with its node.
+        this.options.log.warn({ queue: this.options.topology.queue }, 'consumer cancelled by the broker (queue deleted?), re-declaring');
+        void connection.close().catch(() => undefined);
+        return;
+      }
+      this.options.onMessage(msg.content);
+      this.noteDelivery(channel, msg);
+    });
+    current.tag = consumerTag;
+  }
+
+  private noteDelivery(channel: Channel, msg: ConsumeMessage): void {
+    this.unacked++;
+    this.lastDelivery = msg;
+    if (this.unacked >= this.ackBatch) this.flushAcks(channel);
+    else this.flushTimer ??= setTimeout(() => this.flushAcks(channel), ACK_FLUSH_MS);
+  }
+
+  /** Acks everything delivered so far with one `multiple` ack. */
+  private flushAcks(channel: Channel): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const last = this.lastDelivery;
+    if (!last || this.current?.channel !== channel) return;
+    this.unacked = 0;
+    this.lastDelivery = undefined;
+    try {
+      channel.ack(last, true);
+    } catch {
+      // The channel is closing; the broker requeues these and the dedup window catches them.
+    }
+  }
+
+  private dropChannel(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.unacked = 0;
+    this.lastDelivery = undefined;
+    this.current = undefined;
+    if (this.state === 'consuming') this.state = 'connecting';
+  }
+
+  /** Messages ready and consumers on our queue, asked on a channel of its own. */
+  async queueStats(): Promise<{ messages: number; consumers: number } | undefined> {
+    const connection = this.current?.connection;
+    if (!connection) return undefined;
+    try {
+      const q = await withChannel(connection, (ch) => ch.checkQueue(this.options.topology.queue));
+      return { messages: q.messageCount, consumers: q.consumerCount };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stop consuming, ack what was handled, close; unhandled prefetched messages go back to the queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.state = 'stopped';
+    this.wake?.();
+    const current = this.current;
+    if (current) {
+      await current.channel.cancel(current.tag).catch(() => undefined);
+      this.flushAcks(current.channel);
+      this.current = undefined;
+      await current.channel.close().catch(() => undefined);
+      await current.connection.close().catch(() => undefined);
+    }
+    await this.loop;
+  }
+
+  private backoffSeconds(failures: number): number {
+    const capped = Math.min(this.options.reconnectMaxDelaySeconds, INITIAL_DELAY_SECONDS * 2 ** (failures - 1));
+    // Full jitter in the upper half: replicas restarted together do not reconnect in lockstep.
+    return capped * (0.5 + 0.5 * (this.options.random ?? Math.random)());
+  }
+
+  private sleep(seconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, seconds * 1000);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import type { Channel, ChannelModel } from 'amqplib';
+import { errorCode, serverMessage } from './errors.js';
+
+export interface TopologySpec {
+  readonly exchanges: readonly string[];
+  readonly topics: readonly string[];
+  readonly exchangeDurable: boolean;
+  readonly queue: string;
+  readonly queueType: 'classic' | 'quorum';
+  readonly queueExpiresSeconds: number;
+  readonly queueMaxLength: number;
+}
+
+/** A topology the broker refused, in words naming the setting that decides it. */
+export class TopologyError extends Error {}
+
+// Which flag sets each queue argument, for the "inequivalent arg" message.
+const ARG_FLAGS: Record<string, string> = {
+  'x-expires': '--amqp.queue-expires-seconds',
+  'x-max-length': '--amqp.queue-max-length',
+  'x-queue-type': '--amqp.queue-type',
+  durable: '--amqp.queue-type',
+};
+
+export function bindingKeys(topics: readonly string[]): string[] {
+  return topics.map((t) => `${t}.*`);
+}
+
+export function queueArguments(spec: TopologySpec): Record<string, unknown> {
+  return {
+    'x-expires': spec.queueExpiresSeconds * 1000,
+    'x-max-length': spec.queueMaxLength,
+    // Only quorum is named: brokers before 3.10 may reject an explicit classic as inequivalent.
+    ...(spec.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+  };
+}
+
+/**
+ * Exchanges, the exporter's own queue, and its bindings. Each exchange is checked passively
+ * first and declared only when missing, the way oslo declares it: declaring an existing
+ * one with other flags would close the channel (406) and is not ours to change.
+ */
+export async function assertTopology(connection: ChannelModel, spec: TopologySpec): Promise<void> {
+  for (const exchange of spec.exchanges) {
+    const present = await withChannel(connection, (ch) => ch.checkExchange(exchange)).then(
+      () => true,
+      (err: unknown) => {
+        if (errorCode(err) === 404) return false;
+        throw err;
+      },
+    );
+    if (!present) {
+      await withChannel(connection, (ch) =>
+        ch.assertExchange(exchange, 'topic', { durable: spec.exchangeDurable, autoDelete: false }),
+      ).catch((err: unknown) => {
+        throw errorCode(err) === 406
+          ? new TopologyError(
+              `exchange "${exchange}" was declared by someone else with other settings (${serverMessage(err)}): set --amqp.exchange-durable to match Nova's amqp_durable_queues`,
+            )
+          : err;
+      });
+    }
+  }
+  await withChannel(connection, async (ch) => {
+    // Durable, so the queue and its messages outlive a broker restart; x-expires removes it
+    // when the exporter is gone for good, x-max-length bounds it while the exporter is away.
+    await ch.assertQueue(spec.queue, { durable: true, arguments: queueArguments(spec) });
+    for (const exchange of spec.exchanges) {
+      for (const key of bindingKeys(spec.topics)) await ch.bindQueue(spec.queue, exchange, key);
+    }
+  }).catch((err: unknown) => {
+    if (errorCode(err) !== 406) throw err;
+    const message = serverMessage(err);
+    const arg = /inequivalent arg '([^']+)'/.exec(message)?.[1];
+    const flag = arg ? ARG_FLAGS[arg] : undefined;
+    throw new TopologyError(
+      `queue "${spec.queue}" already exists with other settings (${message}): ` +
+        `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue ${spec.queue}) or choose another --amqp.queue`,
+    );
+  });
+}
+
+/**
+ * Runs `work` on a fresh channel and closes it. A server-side refusal closes the channel,
+ * so each step that may be refused gets its own and the connection stays usable.
+ */
+export async function withChannel<T>(connection: ChannelModel, work: (ch: Channel) => Promise<T>): Promise<T> {
+  const ch = await connection.createChannel();
+  let closedByServer = false;
+  // Without a listener a server close would be an unhandled 'error' event.
+  ch.on('error', () => {
+    closedByServer = true;
+  });
+  try {
+    return await work(ch);
+  } finally {
+    if (!closedByServer) await ch.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Broker addresses as operators write them: `amqp://` / `amqps://` URLs and oslo's
+ * `transport_url` (`rabbit://user:pass@h1:5672,user:pass@h2:5672/vhost?ssl=1`), which lists
+ * several hosts in failover order. Passwords live only in BrokerHost and never leave this
+ * module in printable form: use redactedUrl() for anything shown to a person.
+ */
+export interface BrokerHost {
+  readonly hostname: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface BrokerAddress {
+  readonly tls: boolean;
+  readonly vhost: string;
+  /** Failover order: tried one after another on (re)connect. */
+  readonly hosts: readonly BrokerHost[];
+}
+
+export class UrlError extends Error {}
+
+const SCHEMES: Record<string, boolean> = {
+  'amqp:': false,
+  'amqps:': true,
+  'rabbit:': false,
+  'rabbit+ssl:': true,
+  'kombu+rabbit:': false,
+};
+
+export function parseBrokerUrl(url: string): BrokerAddress {
+  const schemeEnd = url.indexOf('://');
+  if (schemeEnd < 0) throw new UrlError('not a URL: expected amqp://, amqps:// or rabbit://');
+  const scheme = url.slice(0, schemeEnd + 1).toLowerCase();
+  if (!(scheme in SCHEMES)) {
+    throw new UrlError(`scheme ${scheme.slice(0, 20)}// is not supported: use amqp://, amqps:// or rabbit://`);
+  }
+  let rest = url.slice(schemeEnd + 3);
+  let query = '';
+  const q = rest.indexOf('?');
+  if (q >= 0) [rest, query] = [rest.slice(0, q), rest.slice(q + 1)];
+  // The vhost starts at the first '/' after the last '@' (a password may hold '/' only URL-encoded).
+  const lastAt = rest.lastIndexOf('@');
+  const slash = rest.indexOf('/', lastAt + 1);
+  const hostList = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash + 1) : '';
+
+  const params = new URLSearchParams(query);
+  const sslParam = params.get('ssl');
+  const tls = SCHEMES[scheme] === true || sslParam === '1' || sslParam?.toLowerCase() === 'true';
+  const defaultPort = tls ? 5671 : 5672;
+  if (hostList.length === 0) throw new UrlError('no host given');
+  const hosts = hostList.split(',').map((h) => parseHost(h, defaultPort));
+  return { tls, vhost: path === '' ? '/' : decode(path, 'vhost'), hosts };
+}
+
+function parseHost(text: string, defaultPort: number): BrokerHost {
+  const at = text.lastIndexOf('@');
+  const credentials = at >= 0 ? text.slice(0, at) : '';
+  const address = at >= 0 ? text.slice(at + 1) : text;
+  const colon = credentials.indexOf(':');
+  const username = at >= 0 ? decode(colon >= 0 ? credentials.slice(0, colon) : credentials, 'user') : 'guest';
+  const password = at >= 0 ? (colon >= 0 ? decode(credentials.slice(colon + 1), 'password') : '') : 'guest';
+
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(address);
+  if (!m) throw new UrlError(`host "${address.slice(0, 100)}" is not host[:port]`);
+  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UrlError(`port ${m[2]} is out of range`);
+  const hostname = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
+  return { hostname, port, username, password };
+}
+
+function decode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UrlError(`${what} is not valid percent-encoding`);
+  }
+}
+
+/** The address as a person may see it: every password replaced by `***`. */
+export function redactedUrl(address: BrokerAddress): string {
+  const hosts = address.hosts.map((h) => `${hostLabel(h)}`).join(',');
+  const vhost = address.vhost === '/' ? '' : encodeURIComponent(address.vhost);
+  return `${address.tls ? 'amqps' : 'amqp'}://${hosts}/${vhost}`;
+}
+
+/** `user:***@host:port` for one host, for logs about that host. */
+export function hostLabel(host: BrokerHost): string {
+  const name = host.hostname.includes(':') ? `[${host.hostname}]` : host.hostname;
+  return `${encodeURIComponent(host.username)}:***@${name}:${host.port}`;
+}
+
+/** Masks `scheme://user:password@` anywhere in free text (error messages from libraries). */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s,]*):[^@\s/]*@/gi, '$1:***@');
+}

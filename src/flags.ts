@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { parseBrokerUrl, UrlError, type BrokerAddress } from './amqp/url.js';
+
+/**
+ * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
+ * validates them from here, and a test checks the README's flag table against it.
+ * Each flag `--a.b-c` also reads the environment variable `A_B_C`.
+ */
+export type CommandName = 'serve' | 'tail' | 'check' | 'simulate';
+
+export interface FlagSpec<T = unknown> {
+  readonly help: string;
+  /** The value when neither the flag nor its variable is set (a string, as typed). */
+  readonly default?: string | readonly string[];
+  readonly repeatable?: boolean;
+  /** A flag that may stand alone (`--fix`) means `true`. */
+  readonly boolean?: boolean;
+  readonly commands: readonly CommandName[];
+  readonly schema: z.ZodType<T, string | string[]>;
+}
+
+const ALL: readonly CommandName[] = ['serve', 'tail', 'check', 'simulate'];
+const CONSUMERS: readonly CommandName[] = ['serve', 'tail', 'check'];
+
+function int(min: number, max: number) {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error })
+    .transform(Number)
+    .pipe(z.number().min(min, { error }).max(max, { error }));
+}
+
+function number(min: number, max: number) {
+  const error = `must be a number from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { error })
+    .transform(Number)
+    .pipe(z.number().min(min, { error }).max(max, { error }));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z.string().transform((v) => (v === '' ? undefined : v));
+
+// AMQP names: RabbitMQ allows up to 255 bytes; the amq. prefix is reserved by the broker.
+const amqpName = z
+  .string()
+  .regex(/^[\w.:-]{1,255}$/, { error: 'must be 1-255 letters, digits, or . _ - :' })
+  .refine((v) => !v.startsWith('amq.'), { error: 'must not start with amq. (reserved by RabbitMQ)' });
+
+const names = z.array(amqpName).min(1, { error: 'needs at least one value' });
+
+const brokerUrl = z.string().transform((value, ctx): BrokerAddress => {
+  try {
+    return parseBrokerUrl(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof UrlError ? err.message : 'is not a valid URL' });
+    return z.NEVER;
+  }
+});
+
+export interface ListenAddress {
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+const listenAddress = z.string().transform((value, ctx): ListenAddress => {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: 'must be [host]:port, e.g. :9851 or 127.0.0.1:9851' });
+    return z.NEVER;
+  }
+  const host = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? undefined : host, port };
+});
+
+const urlPath = z.string().regex(/^\/[\w./-]*$/, { error: 'must be a path starting with /' });
+
+export const FLAGS = {
+  'amqp.url': {
+    help: 'Broker URL: amqp://, amqps:// or an oslo transport_url (rabbit://u:p@h1:5672,u:p@h2:5672/vhost)',
+    default: 'amqp://guest:guest@127.0.0.1:5672/',
+    commands: ALL,
+    schema: brokerUrl,
+  },
+  'amqp.tls-ca-file': { help: 'CA bundle to verify the broker (amqps)', default: '', commands: ALL, schema: optionalText },
+  'amqp.tls-cert-file': { help: 'Client certificate (amqps)', default: '', commands: ALL, schema: optionalText },
+  'amqp.tls-key-file': { help: 'Client certificate key (amqps)', default: '', commands: ALL, schema: optionalText },
+  'amqp.exchange': {
+    help: 'Exchange to bind to, repeatable (Nova: nova; oslo default: openstack)',
+    default: ['nova'],
+    repeatable: true,
+    commands: ALL,
+    schema: names,
+  },
+  'amqp.topic': {
+    help: 'Notification topic, repeatable; binds <topic>.* (default from --nova.notification-format)',
+    repeatable: true,
+    commands: CONSUMERS,
+    schema: names,
+  },
+  'amqp.exchange-durable': {
+    help: 'Declare a missing exchange durable (match oslo amqp_durable_queues)',
+    default: 'false',
+    boolean: true,
+    commands: ALL,
+    schema: bool,
+  },
+  'amqp.queue': {
+    help: "The exporter's own queue (never oslo's notifications.<priority> queues)",
+    default: 'openstack-notification-exporter',
+    commands: ['serve', 'check'],
+    schema: amqpName.refine((v) => !/^(versioned_)?notifications\.[a-z]+$/.test(v), {
+      error: "must not be one of oslo's notifications.<priority> queues: consuming them steals Ceilometer's messages",
+    }),
+  },
+  'amqp.queue-type': { help: 'classic, or quorum for replicated HA queues', default: 'classic', commands: ['serve', 'check'], schema: oneOf(['classic', 'quorum']) },
+  'amqp.queue-expires-seconds': {
+    help: 'Broker deletes the queue after this long without a consumer (x-expires)',
+    default: '3600',
+    commands: ['serve', 'check'],
+    schema: int(1, 2_000_000),
+  },
+  'amqp.queue-max-length': {
+    help: 'Most messages kept while nobody consumes; the oldest are dropped past it (x-max-length)',
+    default: '100000',
+    commands: ['serve', 'check'],
+    schema: int(1, 100_000_000),
+  },
+  'amqp.prefetch': { help: 'Unacknowledged messages in flight (back-pressure window)', default: '1000', commands: ['serve'], schema: int(1, 65535) },
+  'amqp.max-message-bytes': { help: 'Larger messages are dropped unparsed', default: '1048576', commands: ['serve', 'tail'], schema: int(1024, 256 * 1024 * 1024) },
+  'amqp.heartbeat-interval-seconds': { help: 'AMQP heartbeat (0 disables)', default: '30', commands: ALL, schema: int(0, 3600) },
+  'amqp.connect-timeout-seconds': { help: 'Give up one connection attempt after this long', default: '10', commands: ALL, schema: int(1, 600) },
+  'amqp.reconnect-max-delay-seconds': { help: 'Cap of the exponential reconnect backoff', default: '30', commands: ['serve'], schema: int(1, 3600) },
+  'nova.notification-format': {
+    help: 'Mirror of nova.conf [notifications] notification_format: unversioned, versioned or both',
+    default: 'unversioned',
+    commands: ALL,
+    schema: oneOf(['unversioned', 'versioned', 'both']),
+  },
+  'web.listen-address': { help: 'Address for /metrics and the landing page', default: ':9851', commands: ['serve'], schema: listenAddress },
+  'web.telemetry-path': { help: 'Path under which metrics are served', default: '/metrics', commands: ['serve'], schema: urlPath },
+  'metrics.max-hosts': { help: 'Distinct host label values before new ones become "other"', default: '10000', commands: ['serve'], schema: int(1, 1_000_000) },
+  'metrics.max-label-values': { help: 'Distinct values of any other label before "other"', default: '500', commands: ['serve'], schema: int(1, 100_000) },
+  'metrics.max-tracked-instances': { help: 'Instances kept for openstack_instances', default: '200000', commands: ['serve'], schema: int(1, 10_000_000) },
+  'metrics.max-tracked-actions': { help: 'Started actions awaiting their end', default: '50000', commands: ['serve'], schema: int(1, 10_000_000) },
+  'metrics.action-timeout-seconds': { help: 'A start with no end after this long counts as outcome="timeout"', default: '10800', commands: ['serve'], schema: int(1, 30 * 86400) },
+  'metrics.dedup-window': { help: 'Recent message_ids remembered so redeliveries are not counted twice', default: '100000', commands: ['serve'], schema: int(0, 10_000_000) },
+  'log.level': { help: 'debug, info, warn or error', default: 'info', commands: ALL, schema: oneOf(['debug', 'info', 'warn', 'error']) },
+  'log.format': { help: 'json or logfmt', default: 'json', commands: ALL, schema: oneOf(['json', 'logfmt']) },
+  'simulate.count': { help: 'Notifications to publish (0: until --simulate.duration-seconds)', default: '1000', commands: ['simulate'], schema: int(0, 1_000_000_000) },
+  'simulate.duration-seconds': { help: 'Stop after this long (0: until --simulate.count)', default: '0', commands: ['simulate'], schema: number(0, 30 * 86400) },
+  'simulate.rate': { help: 'Notifications per second (0: as fast as the broker takes them)', default: '50', commands: ['simulate'], schema: number(0, 1_000_000) },
+  'simulate.hosts': { help: 'Compute hosts to spread instances over', default: '10', commands: ['simulate'], schema: int(1, 100_000) },
+  'simulate.error-ratio': { help: 'Share of builds that fail (0..1)', default: '0.05', commands: ['simulate'], schema: number(0, 1) },
+  'simulate.exists': { help: 'Emit the hourly exists audit bursts', default: 'false', boolean: true, commands: ['simulate'], schema: bool },
+  'simulate.seed': { help: 'Seed for a reproducible run', default: '1', commands: ['simulate'], schema: int(0, 2 ** 32 - 1) },
+} satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+export type FlagValues = { [K in FlagName]: z.output<(typeof FLAGS)[K]['schema']> };
+
+/** `--amqp.queue-max-length` → `AMQP_QUEUE_MAX_LENGTH`. */
+export function envName(flag: string): string {
+  return flag.replace(/[.-]/g, '_').toUpperCase();
+}
+
+export function flagsFor(command: CommandName): FlagName[] {
+  return (Object.keys(FLAGS) as FlagName[]).filter((f) =>
+    (FLAGS[f].commands as readonly CommandName[]).includes(command),
+  );
+}

@@ -1,0 +1,52 @@
+export interface LandingInfo {
+  readonly version: string;
+  readonly telemetryPath: string;
+  readonly state: string;
+  readonly exchanges: readonly string[];
+  readonly topics: readonly string[];
+  readonly queue: string;
+  /** Flag → value, already redacted. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The landing page, in the style of the Prometheus exporters: what runs, how, and where the metrics are. */
+export function landingPage(info: LandingInfo): string {
+  const e = escapeHtml;
+  const rows = Object.entries(info.settings)
+    .map(([k, v]) => `<tr><td><code>--${e(k)}</code></td><td><code>${e(v)}</code></td></tr>`)
+    .join('\n');
+  const bindings = info.exchanges
+    .flatMap((x) => info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code></li>`))
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>OpenStack Notification Exporter</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; color: #222; }
+code { background: #f3f3f3; padding: 0 .2em; }
+table { border-collapse: collapse; } td { padding: .15rem .8rem .15rem 0; vertical-align: top; }
+.state { font-weight: bold; }
+</style>
+</head>
+<body>
+<h1>OpenStack Notification Exporter</h1>
+<p>Version <code>${e(info.version)}</code> · broker link: <span class="state" id="state">${e(info.state)}</span></p>
+<p><a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
+<h2>Bindings</h2>
+<ul>
+${bindings}
+</ul>
+<h2>Settings</h2>
+<table>
+${rows}
+</table>
+</body>
+</html>
+`;
+}

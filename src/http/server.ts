@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+import { openMetricsView } from '../metrics/registry.js';
+import { landingPage, type LandingInfo } from './landing.js';
+
+export interface HttpOptions {
+  readonly host: string | undefined;
+  readonly port: number;
+  readonly telemetryPath: string;
+  readonly registry: Registry;
+  readonly ready: () => boolean;
+  readonly landing: () => LandingInfo;
+  readonly log: Logger;
+}
+
+export function createApp(options: HttpOptions): express.Express {
+  const { registry } = options;
+  const openMetrics = openMetricsView(registry);
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get(options.telemetryPath, async (req, res) => {
+    // Prometheus asks for OpenMetrics first when it can parse it; others get the text format.
+    const wantsOpenMetrics = (req.get('accept') ?? '').includes('application/openmetrics-text');
+    const source = wantsOpenMetrics ? openMetrics : registry;
+    try {
+      const body = await source.metrics();
+      res.type(source.contentType).send(body);
+    } catch (err) {
+      options.log.error({ err: err instanceof Error ? err.message : String(err) }, 'collecting metrics failed');
+      res.status(500).type('text/plain').send('collecting metrics failed\n');
+    }
+  });
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text/plain').send('Healthy\n');
+  });
+  app.get('/-/ready', (_req, res) => {
+    const ready = options.ready();
+    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'Ready\n' : 'Not ready: not consuming from the broker\n');
+  });
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(options.landing()));
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  return app;
+}
+
+/** Listens and resolves once bound, so a busy port fails start-up with one clear line. */
+export function listen(app: express.Express, host: string | undefined, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = host === undefined ? app.listen(port) : app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `--web.listen-address: ${host ?? ''}:${port} is already in use`
+            : `--web.listen-address: cannot listen on ${host ?? ''}:${port} (${err.code ?? err.message})`,
+        ),
+      );
+    });
+  });
+}

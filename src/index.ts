@@ -1,0 +1,120 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Consumer } from './amqp/consumer.js';
+import type { Config } from './config.js';
+import { createApp, listen } from './http/server.js';
+import { RateLimitedLog, type Logger } from './log.js';
+import { ActionTracker } from './metrics/action-tracker.js';
+import { ExporterMetrics } from './metrics/exporter-metrics.js';
+import { Inventory } from './metrics/inventory.js';
+import { LabelLimiter } from './metrics/labels.js';
+import { NotificationMetrics } from './metrics/notification-metrics.js';
+import { createRegistry } from './metrics/registry.js';
+import { RecentIds } from './notifications/dedup.js';
+import { createPipeline } from './pipeline.js';
+import { VERSION } from './version.js';
+
+export interface Exporter {
+  /** The port actually bound (differs from the configured one when that was 0). */
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface ExporterDeps {
+  readonly log: Logger;
+  /** Epoch seconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Wires the stages: consumer → pipeline (decode, dedup, metrics) → registry → HTTP. */
+export async function startExporter(config: Config, deps: ExporterDeps): Promise<Exporter> {
+  const { log } = deps;
+  const now = deps.now ?? (() => Date.now() / 1000);
+  const registry = createRegistry();
+  let consumer: Consumer | undefined;
+  let tracker: ActionTracker | undefined;
+  let inventory: Inventory | undefined;
+
+  const exporterMetrics = new ExporterMetrics(registry, {
+    version: VERSION,
+    connected: () => consumer?.state === 'consuming',
+    queueStats: async () => consumer?.queueStats(),
+    trackedInstances: () => inventory?.size ?? 0,
+    trackedActions: () => tracker?.size ?? 0,
+  });
+  const limiter = new LabelLimiter(
+    (label) => (label === 'host' ? config.metrics.maxHosts : config.metrics.maxLabelValues),
+    (label) => exporterMetrics.labelOverflow.inc({ label }),
+  );
+  tracker = new ActionTracker({
+    maxTracked: config.metrics.maxTrackedActions,
+    timeoutSeconds: config.metrics.actionTimeoutSeconds,
+    onEvicted: () => exporterMetrics.trackedOverflow.inc({ kind: 'actions' }),
+  });
+  inventory = new Inventory({
+    maxInstances: config.metrics.maxTrackedInstances,
+    onOverflow: () => exporterMetrics.trackedOverflow.inc({ kind: 'instances' }),
+  });
+  const metrics = new NotificationMetrics(registry, {
+    instanceFormat: config.nova.notificationFormat === 'unversioned' ? 'legacy' : 'versioned',
+    limiter,
+    tracker,
+    inventory,
+    now,
+  });
+  const pipeline = createPipeline({
+    decode: { maxMessageBytes: config.amqp.maxMessageBytes },
+    recentIds: new RecentIds(config.metrics.dedupWindow),
+    metrics,
+    exporterMetrics,
+    badInput: new RateLimitedLog(log, 10),
+  });
+
+  const { amqp } = config;
+  consumer = new Consumer({
+    address: amqp.address,
+    tls: amqp.tls,
+    heartbeatIntervalSeconds: amqp.heartbeatIntervalSeconds,
+    connectTimeoutSeconds: amqp.connectTimeoutSeconds,
+    reconnectMaxDelaySeconds: amqp.reconnectMaxDelaySeconds,
+    connectionName: `openstack-notification-exporter ${VERSION}`,
+    prefetch: amqp.prefetch,
+    topology: amqp,
+    onMessage: pipeline,
+    onReconnect: () => exporterMetrics.reconnects.inc(),
+    log,
+  });
+
+  const app = createApp({
+    host: config.web.listenAddress.host,
+    port: config.web.listenAddress.port,
+    telemetryPath: config.web.telemetryPath,
+    registry,
+    ready: () => consumer?.state === 'consuming',
+    landing: () => ({
+      version: VERSION,
+      telemetryPath: config.web.telemetryPath,
+      state: consumer?.state ?? 'stopped',
+      exchanges: amqp.exchanges,
+      topics: amqp.topics,
+      queue: amqp.queue,
+      settings: config.display,
+    }),
+    log,
+  });
+  const server: Server = await listen(app, config.web.listenAddress.host, config.web.listenAddress.port);
+  const port = (server.address() as AddressInfo).port;
+  log.info({ address: `${config.web.listenAddress.host ?? ''}:${port}`, version: VERSION }, 'listening');
+  consumer.start();
+
+  return {
+    port,
+    async stop() {
+      await consumer?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Caps the distinct values each label may take, so no input can blow up Prometheus.
+ * Past a label's cap new values read `other`; values already seen keep their series.
+ * Caps are per label name and shared by every metric using it (one host budget, not one
+ * per metric), which is what an operator sizes `--metrics.max-hosts` against.
+ */
+export const OVERFLOW_VALUE = 'other';
+/** Longer values are cut: a label is a name, not a document. */
+export const MAX_LABEL_LENGTH = 128;
+
+export class LabelLimiter {
+  private readonly seen = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly capFor: (label: string) => number,
+    private readonly onOverflow: (label: string) => void,
+  ) {}
+
+  /** `countOverflow: false` for values re-read at every scrape, so one overflow is not counted each time. */
+  bound(label: string, value: string, countOverflow = true): string {
+    const v = value.length > MAX_LABEL_LENGTH ? value.slice(0, MAX_LABEL_LENGTH) : value;
+    let values = this.seen.get(label);
+    if (!values) {
+      values = new Set();
+      this.seen.set(label, values);
+    }
+    if (values.has(v)) return v;
+    if (values.size < this.capFor(label)) {
+      values.add(v);
+      return v;
+    }
+    if (countOverflow) this.onOverflow(label);
+    return OVERFLOW_VALUE;
+  }
+
+  distinct(label: string): number {
+    return this.seen.get(label)?.size ?? 0;
+  }
+}
+
+/**
+ * Label values → a cached metric child. The cache key is the raw values, so a hit skips
+ * both the cap lookups and prom-client's label hashing; overflowed combinations are not
+ * cached (their raw keys are unbounded) and pay the full path, counting each overflow.
+ */
+export class BoundedChildren<Child> {
+  private readonly cache = new Map<string, Child>();
+
+  constructor(
+    private readonly labelNames: readonly string[],
+    private readonly limiter: LabelLimiter,
+    private readonly make: (values: string[]) => Child,
+    private readonly maxCached = 100_000,
+  ) {}
+
+  get(...values: string[]): Child {
+    const key = values.join('\u0000');
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    let overflowed = false;
+    const bounded = values.map((v, i) => {
+      const b = this.limiter.bound(this.labelNames[i] as string, v);
+      if (b !== v) overflowed = b === OVERFLOW_VALUE || overflowed;
+      return b;
+    });
+    const child = this.make(bounded);
+    if (!overflowed && this.cache.size < this.maxCached) this.cache.set(key, child);
+    return child;
+  }
+}

@@ -1,0 +1,139 @@
+import { isObject, payloadHost } from './envelope.js';
+import { parseOpenStackTime } from './time.js';
+import type { InstanceEvent, Notification } from './types.js';
+
+type JsonObject = Record<string, unknown>;
+
+const PHASES = new Set(['start', 'end', 'error']);
+// Event-type prefixes that are Nova's, in either format; an ERROR under one of them is an
+// instance error even when it is not about a single instance (compute.exception, ...).
+const NOVA_PREFIXES = ['compute.', 'instance.', 'compute_task.', 'scheduler.', 'libvirt.', 'conductor.'];
+// Exception class names are identifiers; anything else is message text and stays out of labels.
+const EXCEPTION_CLASS = /^[A-Za-z_][\w.]{0,127}$/;
+
+/**
+ * Nova notification → the facts the instance metrics need, the same for both formats.
+ * undefined for anything that is neither an instance event nor a Nova error.
+ */
+export function instanceEvent(n: Notification): InstanceEvent | undefined {
+  const name = instanceEventName(n);
+  const isError = n.priority === 'ERROR' || name?.phase === 'error';
+  if (!name && !(isError && NOVA_PREFIXES.some((p) => n.eventType.startsWith(p)))) return undefined;
+
+  const data = n.format === 'versioned' ? versionedData(n.payload) : n.payload;
+  const transitions = n.format === 'versioned' ? versionedTransitions(data) : legacyTransitions(n, data);
+  return {
+    instanceId: str(data['uuid']) ?? str(data['instance_id']) ?? str(data['instance_uuid']),
+    host: payloadHost(n.payload) ?? n.host,
+    action: name?.action,
+    phase: name?.phase,
+    state: str(data['state']),
+    stateTransition: transitions.state,
+    taskStateTransition: transitions.task,
+    exception: isError ? exceptionClass(n) : undefined,
+    isError,
+    buildDurationSeconds:
+      name?.action === 'create' && name.phase === 'end' ? buildDuration(data) : undefined,
+    isAudit: name?.action === 'exists',
+    requestId: str(data['request_id']),
+  };
+}
+
+interface EventName {
+  readonly action: string;
+  readonly phase: 'start' | 'end' | 'error' | undefined;
+}
+
+/**
+ * `compute.instance.resize.prep.start` and `instance.resize_prep.start` are the same
+ * event; legacy dots and leading underscores (`live_migration._post`) fold into the
+ * versioned spelling so one action label covers both formats.
+ */
+export function instanceEventName(n: Pick<Notification, 'eventType'>): EventName | undefined {
+  const rest = n.eventType.startsWith('compute.instance.')
+    ? n.eventType.slice('compute.instance.'.length)
+    : n.eventType.startsWith('instance.')
+      ? n.eventType.slice('instance.'.length)
+      : undefined;
+  if (!rest) return undefined;
+  const parts = rest.split('.');
+  const last = parts[parts.length - 1] as string;
+  const phase = PHASES.has(last) ? (last as EventName['phase']) : undefined;
+  if (phase) parts.pop();
+  if (parts.length === 0) return undefined;
+  let action = parts.map((p) => p.replace(/^_+/, '')).join('_');
+  if (action === 'finish_resize') action = 'resize_finish';
+  return { action, phase };
+}
+
+function versionedData(payload: JsonObject): JsonObject {
+  const data = payload['nova_object.data'];
+  return isObject(data) ? data : {};
+}
+
+interface Transitions {
+  readonly state: InstanceEvent['stateTransition'];
+  readonly task: InstanceEvent['taskStateTransition'];
+}
+
+function legacyTransitions(n: Notification, payload: JsonObject): Transitions {
+  // Only compute.instance.update carries old_*; other legacy events just have the present state.
+  if (n.eventType !== 'compute.instance.update') return { state: undefined, task: undefined };
+  return {
+    state: transition(payload['old_state'], payload['state']),
+    task: transition(payload['old_task_state'], payload['new_task_state']),
+  };
+}
+
+function versionedTransitions(data: JsonObject): Transitions {
+  // Trust state_update over the top-level state: Nova's own sample disagrees with itself.
+  const update = data['state_update'];
+  if (!isObject(update)) return { state: undefined, task: undefined };
+  const u = versionedData(update);
+  return {
+    state: transition(u['old_state'], u['state']),
+    task: transition(u['old_task_state'], u['new_task_state']),
+  };
+}
+
+/** A transition only when something changed; a null task state reads as `none`. */
+function transition(from: unknown, to: unknown): { from: string; to: string } | undefined {
+  const f = stateName(from);
+  const t = stateName(to);
+  if (f === undefined || t === undefined || f === t) return undefined;
+  return { from: f, to: t };
+}
+
+function stateName(value: unknown): string | undefined {
+  if (value === null || value === '') return 'none';
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Versioned: an ExceptionPayload as the payload, its `fault` or its `reason`. Legacy: `exception` if it is a class name. */
+function exceptionClass(n: Notification): string {
+  if (n.format === 'versioned') {
+    const data = versionedData(n.payload);
+    for (const holder of [n.payload, data['fault'], data['reason']]) {
+      if (isObject(holder) && holder['nova_object.name'] === 'ExceptionPayload') {
+        return className(versionedData(holder)['exception']);
+      }
+    }
+    return 'unknown';
+  }
+  return className(n.payload['exception']);
+}
+
+function className(value: unknown): string {
+  return typeof value === 'string' && EXCEPTION_CLASS.test(value) ? value : 'unknown';
+}
+
+function buildDuration(data: JsonObject): number | undefined {
+  const created = parseOpenStackTime(data['created_at']);
+  const launched = parseOpenStackTime(data['launched_at']);
+  if (created === undefined || launched === undefined || launched < created) return undefined;
+  return launched - created;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
