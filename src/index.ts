@@ -1,17 +1,18 @@
 import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { Consumer } from './amqp/consumer.js';
 import type { Config } from './config.js';
 import { createApp, listen } from './http/server.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { ActionTracker } from './metrics/action-tracker.js';
-import { ExporterMetrics } from './metrics/exporter-metrics.js';
+import { ExporterMetrics, type ExporterMetricsSources } from './metrics/exporter-metrics.js';
 import { Inventory } from './metrics/inventory.js';
 import { LabelLimiter } from './metrics/labels.js';
 import { NotificationMetrics } from './metrics/notification-metrics.js';
 import { createRegistry } from './metrics/registry.js';
 import { RecentIds } from './notifications/dedup.js';
-import { createPipeline } from './pipeline.js';
+import { createPipeline, type Outcome } from './pipeline.js';
 import { VERSION } from './version.js';
 
 export interface Exporter {
@@ -26,35 +27,41 @@ export interface ExporterDeps {
   readonly now?: () => number;
 }
 
-/** Wires the stages: consumer → pipeline (decode, dedup, metrics) → registry → HTTP. */
-export async function startExporter(config: Config, deps: ExporterDeps): Promise<Exporter> {
-  const { log } = deps;
-  const now = deps.now ?? (() => Date.now() / 1000);
-  const registry = createRegistry();
-  let consumer: Consumer | undefined;
-  let tracker: ActionTracker | undefined;
-  let inventory: Inventory | undefined;
+export interface CountingPipeline {
+  readonly pipeline: (body: Uint8Array) => Outcome;
+  readonly exporterMetrics: ExporterMetrics;
+}
 
+/**
+ * Everything between the queue and the registry: decode, dedup, map, count. No AMQP or
+ * HTTP here, so tests drive it with fixtures alone.
+ */
+export function createCountingPipeline(
+  config: Pick<Config, 'metrics' | 'nova' | 'amqp'>,
+  registry: Registry,
+  log: Logger,
+  now: () => number,
+  broker: Pick<ExporterMetricsSources, 'connected' | 'queueStats'>,
+): CountingPipeline {
+  const tracker: ActionTracker = new ActionTracker({
+    maxTracked: config.metrics.maxTrackedActions,
+    timeoutSeconds: config.metrics.actionTimeoutSeconds,
+    onEvicted: () => exporterMetrics.trackedOverflow.inc({ kind: 'actions' }),
+  });
+  const inventory: Inventory = new Inventory({
+    maxInstances: config.metrics.maxTrackedInstances,
+    onOverflow: () => exporterMetrics.trackedOverflow.inc({ kind: 'instances' }),
+  });
   const exporterMetrics = new ExporterMetrics(registry, {
+    ...broker,
     version: VERSION,
-    connected: () => consumer?.state === 'consuming',
-    queueStats: async () => consumer?.queueStats(),
-    trackedInstances: () => inventory?.size ?? 0,
-    trackedActions: () => tracker?.size ?? 0,
+    trackedInstances: () => inventory.size,
+    trackedActions: () => tracker.size,
   });
   const limiter = new LabelLimiter(
     (label) => (label === 'host' ? config.metrics.maxHosts : config.metrics.maxLabelValues),
     (label) => exporterMetrics.labelOverflow.inc({ label }),
   );
-  tracker = new ActionTracker({
-    maxTracked: config.metrics.maxTrackedActions,
-    timeoutSeconds: config.metrics.actionTimeoutSeconds,
-    onEvicted: () => exporterMetrics.trackedOverflow.inc({ kind: 'actions' }),
-  });
-  inventory = new Inventory({
-    maxInstances: config.metrics.maxTrackedInstances,
-    onOverflow: () => exporterMetrics.trackedOverflow.inc({ kind: 'instances' }),
-  });
   const metrics = new NotificationMetrics(registry, {
     instanceFormat: config.nova.notificationFormat === 'unversioned' ? 'legacy' : 'versioned',
     limiter,
@@ -69,9 +76,22 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
     exporterMetrics,
     badInput: new RateLimitedLog(log, 10),
   });
+  return { pipeline, exporterMetrics };
+}
+
+/** Wires the stages: consumer → pipeline (decode, dedup, metrics) → registry → HTTP. */
+export async function startExporter(config: Config, deps: ExporterDeps): Promise<Exporter> {
+  const { log } = deps;
+  const now = deps.now ?? (() => Date.now() / 1000);
+  const registry = createRegistry();
+  // These closures read `consumer`, declared below: they only run at scrape time, after it exists.
+  const { pipeline, exporterMetrics } = createCountingPipeline(config, registry, log, now, {
+    connected: () => consumer.state === 'consuming',
+    queueStats: () => consumer.queueStats(),
+  });
 
   const { amqp } = config;
-  consumer = new Consumer({
+  const consumer = new Consumer({
     address: amqp.address,
     tls: amqp.tls,
     heartbeatIntervalSeconds: amqp.heartbeatIntervalSeconds,
@@ -90,11 +110,11 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
     port: config.web.listenAddress.port,
     telemetryPath: config.web.telemetryPath,
     registry,
-    ready: () => consumer?.state === 'consuming',
+    ready: () => consumer.state === 'consuming',
     landing: () => ({
       version: VERSION,
       telemetryPath: config.web.telemetryPath,
-      state: consumer?.state ?? 'stopped',
+      state: consumer.state,
       exchanges: amqp.exchanges,
       topics: amqp.topics,
       queue: amqp.queue,
@@ -110,7 +130,7 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
   return {
     port,
     async stop() {
-      await consumer?.stop();
+      await consumer.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

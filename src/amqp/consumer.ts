@@ -81,7 +81,7 @@ export class Consumer {
     connection.on('blocked', (reason: string) => this.options.log.warn({ reason }, 'broker blocked the connection (resource alarm)'));
     connection.on('unblocked', () => this.options.log.info('broker unblocked the connection'));
     try {
-      await assertTopology(connection, this.options.topology);
+      await assertTopology(connection, this.options.topology, this.options.address.vhost);
       await this.consume(connection);
     } catch (err) {
       await connection.close().catch(() => undefined);

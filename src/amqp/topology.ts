@@ -40,7 +40,7 @@ export function queueArguments(spec: TopologySpec): Record<string, unknown> {
  * first and declared only when missing, the way oslo declares it: declaring an existing
  * one with other flags would close the channel (406) and is not ours to change.
  */
-export async function assertTopology(connection: ChannelModel, spec: TopologySpec): Promise<void> {
+export async function assertTopology(connection: ChannelModel, spec: TopologySpec, vhost: string): Promise<void> {
   for (const exchange of spec.exchanges) {
     const present = await withChannel(connection, (ch) => ch.checkExchange(exchange)).then(
       () => true,
@@ -75,7 +75,7 @@ export async function assertTopology(connection: ChannelModel, spec: TopologySpe
     const flag = arg ? ARG_FLAGS[arg] : undefined;
     throw new TopologyError(
       `queue "${spec.queue}" already exists with other settings (${message}): ` +
-        `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue ${spec.queue}) or choose another --amqp.queue`,
+        `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue${vhost === '/' ? '' : ` -p ${vhost}`} ${spec.queue}) or choose another --amqp.queue`,
     );
   });
 }

@@ -93,5 +93,9 @@ export function hostLabel(host: BrokerHost): string {
 
 /** Masks `scheme://user:password@` anywhere in free text (error messages from libraries). */
 export function redactUrlsIn(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s,]*):[^@\s/]*@/gi, '$1:***@');
+  // The authority runs to the first '/' or space after the last '@'; each comma-separated
+  // host in it (oslo lists several) may carry its own user:password.
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/]*@[^\s/@]*)/gi, (_m, scheme: string, authority: string) =>
+    scheme + authority.split(',').map((part) => part.replace(/^([^:@]*):[^@]*@/, '$1:***@')).join(','),
+  );
 }

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+
+export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The routing key oslo uses: `<topic>.<priority lower-case>`. */
+export function routingKeyFor(inner: Record<string, unknown>, topic = 'notifications'): string {
+  const priority = typeof inner['priority'] === 'string' ? inner['priority'] : 'INFO';
+  return `${topic}.${priority.toLowerCase()}`;
+}
+
+/** The body oslo's messagingv2 driver sends: the inner message as a JSON string. */
+export function osloEnvelope(inner: unknown): Buffer {
+  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }));
+}
+
+/**
+ * A test's own corner of the real broker: uniquely named exchanges and queues, all
+ * deleted by close().
+ */
+export class TestBroker {
+  private readonly exchanges = new Set<string>();
+  private readonly queues = new Set<string>();
+
+  private constructor(
+    readonly connection: ChannelModel,
+    readonly channel: Channel,
+  ) {}
+
+  static async open(url = BROKER_URL): Promise<TestBroker> {
+    const connection = await amqp.connect(url);
+    const channel = await connection.createChannel();
+    return new TestBroker(connection, channel);
+  }
+
+  /** A topic exchange declared like oslo declares `nova` (non-durable). */
+  async exchange(prefix = 'test-nova'): Promise<string> {
+    const name = uniqueName(prefix);
+    await this.channel.assertExchange(name, 'topic', { durable: false });
+    this.exchanges.add(name);
+    return name;
+  }
+
+  /** Remember a name the code under test creates, so close() removes it. */
+  track(kind: 'exchange' | 'queue', name: string): string {
+    (kind === 'exchange' ? this.exchanges : this.queues).add(name);
+    return name;
+  }
+
+  async queue(name: string, bindTo?: { exchange: string; key: string }): Promise<string> {
+    await this.channel.assertQueue(name, { durable: false });
+    this.queues.add(name);
+    if (bindTo) await this.channel.bindQueue(name, bindTo.exchange, bindTo.key);
+    return name;
+  }
+
+  publish(exchange: string, routingKey: string, body: Buffer): void {
+    this.channel.publish(exchange, routingKey, body, {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+    });
+  }
+
+  /** Publishes an inner message as oslo's messagingv2 driver does. */
+  publishOslo(exchange: string, inner: Record<string, unknown>, topic = 'notifications'): void {
+    this.publish(exchange, routingKeyFor(inner, topic), osloEnvelope(inner));
+  }
+
+  async messageCount(queue: string): Promise<number> {
+    const ch = await this.connection.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(queue)).messageCount;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.queues) await this.channel.deleteQueue(q).catch(() => undefined);
+    for (const x of this.exchanges) await this.channel.deleteExchange(x).catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { buildConfig, type RawFlags } from '../../src/config.js';
+import { startExporter, type Exporter } from '../../src/index.js';
+import { createLogger } from '../../src/log.js';
+import { parseMetrics, type Sample } from './metrics-text.js';
+
+/** An exporter started in-process on a free port, its logs captured for assertions. */
+export interface RunningExporter {
+  readonly exporter: Exporter;
+  readonly baseUrl: string;
+  readonly logs: string[];
+  scrape(): Promise<Sample[]>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function runExporter(flags: RawFlags, env: Record<string, string> = {}): Promise<RunningExporter> {
+  const config = buildConfig({ 'web.listen-address': '127.0.0.1:0', ...flags }, env);
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const log = createLogger({
+    level: 'debug',
+    format: config.log.format,
+    secrets: config.amqp.address.hosts.map((h) => h.password),
+    destination,
+  });
+  const exporter = await startExporter(config, { log });
+  const baseUrl = `http://127.0.0.1:${exporter.port}`;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${baseUrl}${path}`, { headers });
+  return {
+    exporter,
+    baseUrl,
+    logs,
+    get,
+    async scrape() {
+      const res = await get(config.web.telemetryPath);
+      return parseMetrics(await res.text());
+    },
+    stop: () => exporter.stop(),
+  };
+}
+
+/** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}

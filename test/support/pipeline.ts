@@ -1,0 +1,36 @@
+import { Writable } from 'node:stream';
+import { buildConfig, type RawFlags } from '../../src/config.js';
+import { createCountingPipeline } from '../../src/index.js';
+import { createLogger } from '../../src/log.js';
+import { createRegistry } from '../../src/metrics/registry.js';
+import { parseMetrics, type Sample } from './metrics-text.js';
+
+/** The counting stages alone, on a fresh registry, with a settable clock and captured logs. */
+export function countingPipeline(flags: RawFlags = {}) {
+  const config = buildConfig(flags, {});
+  const registry = createRegistry();
+  const logs: string[] = [];
+  const log = createLogger({
+    level: 'debug',
+    format: 'json',
+    destination: new Writable({
+      write(chunk: Buffer, _e, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+  const clock = { now: Date.UTC(2026, 10, 25, 12) / 1000 };
+  const { pipeline } = createCountingPipeline(config, registry, log, () => clock.now, {
+    connected: () => true,
+    queueStats: async () => undefined,
+  });
+  return {
+    clock,
+    logs,
+    registry,
+    feed: (inner: unknown) => pipeline(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }))),
+    feedRaw: (body: Buffer) => pipeline(body),
+    scrape: async (): Promise<Sample[]> => parseMetrics(await registry.metrics()),
+  };
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { buildConfig, ConfigError, type RawFlags } from '../../src/config.js';
+import { FLAGS, envName } from '../../src/flags.js';
+
+describe('buildConfig', () => {
+  test('gives the documented defaults', () => {
+    const c = buildConfig({}, {});
+    assert.equal(c.amqp.address.hosts[0]?.hostname, '127.0.0.1');
+    assert.deepEqual(c.amqp.exchanges, ['nova']);
+    assert.deepEqual(c.amqp.topics, ['notifications']);
+    assert.equal(c.amqp.queue, 'openstack-notification-exporter');
+    assert.equal(c.amqp.exchangeDurable, false);
+    assert.deepEqual(c.web.listenAddress, { host: undefined, port: 9851 });
+    assert.equal(c.web.telemetryPath, '/metrics');
+    assert.equal(c.nova.notificationFormat, 'unversioned');
+    assert.ok(Object.isFrozen(c));
+  });
+
+  test('picks topics from --nova.notification-format unless --amqp.topic is given', () => {
+    assert.deepEqual(buildConfig({ 'nova.notification-format': 'both' }, {}).amqp.topics, ['notifications', 'versioned_notifications']);
+    assert.deepEqual(buildConfig({ 'nova.notification-format': 'versioned' }, {}).amqp.topics, ['versioned_notifications']);
+    assert.deepEqual(buildConfig({ 'amqp.topic': ['notifications_ceilo'] }, {}).amqp.topics, ['notifications_ceilo']);
+  });
+
+  test('reads every flag from its environment variable, flags winning', () => {
+    const env = { AMQP_EXCHANGE: 'nova, cinder', AMQP_PREFETCH: '50', WEB_LISTEN_ADDRESS: '127.0.0.1:9999' };
+    const c = buildConfig({ 'amqp.prefetch': '70' }, env);
+    assert.deepEqual(c.amqp.exchanges, ['nova', 'cinder']);
+    assert.equal(c.amqp.prefetch, 70);
+    assert.deepEqual(c.web.listenAddress, { host: '127.0.0.1', port: 9999 });
+  });
+
+  test('repeatable flags accumulate', () => {
+    assert.deepEqual(buildConfig({ 'amqp.exchange': ['nova', 'neutron'] }, {}).amqp.exchanges, ['nova', 'neutron']);
+  });
+
+  test('shows settings with every password masked', () => {
+    const c = buildConfig({ 'amqp.url': 'rabbit://nova:hunter2@ctl1,nova:hunter3@ctl2/nova' }, {});
+    const shown = JSON.stringify(c.display);
+    assert.ok(!shown.includes('hunter2') && !shown.includes('hunter3'), shown);
+    assert.equal(c.display['amqp.url'], 'amqp://nova:***@ctl1:5672,nova:***@ctl2:5672/nova');
+  });
+
+  test('env names follow one rule', () => {
+    assert.equal(envName('amqp.queue-max-length'), 'AMQP_QUEUE_MAX_LENGTH');
+    assert.equal(envName('web.listen-address'), 'WEB_LISTEN_ADDRESS');
+  });
+});
+
+describe('bad configuration fails with one line naming the setting', () => {
+  const cases: [RawFlags, Record<string, string>, string][] = [
+    [{ 'amqp.prefetch': 'abc' }, {}, 'invalid --amqp.prefetch: "abc" must be an integer from 1 to 65535'],
+    [{ 'amqp.prefetch': '0' }, {}, 'invalid --amqp.prefetch: "0" must be an integer from 1 to 65535'],
+    [{}, { AMQP_PREFETCH: '-1' }, 'invalid --amqp.prefetch (from AMQP_PREFETCH): "-1" must be an integer from 1 to 65535'],
+    [{ 'nova.notification-format': 'json' }, {}, 'invalid --nova.notification-format: "json" must be one of unversioned, versioned, both'],
+    [{ 'amqp.url': 'http://u:hunter2@h/' }, {}, 'invalid --amqp.url: scheme http:// is not supported: use amqp://, amqps:// or rabbit://'],
+    [{ 'amqp.url': 'amqp://u:hunter2@h:0/' }, {}, 'invalid --amqp.url: port 0 is out of range'],
+    [{ 'web.listen-address': '9851' }, {}, 'invalid --web.listen-address: "9851" must be [host]:port, e.g. :9851 or 127.0.0.1:9851'],
+    [{ 'web.telemetry-path': 'metrics' }, {}, 'invalid --web.telemetry-path: "metrics" must be a path starting with /'],
+    [{ 'amqp.queue': 'notifications.info' }, {}, `invalid --amqp.queue: "notifications.info" must not be one of oslo's notifications.<priority> queues: consuming them steals Ceilometer's messages`],
+    [{ 'amqp.queue': 'amq.gen-1' }, {}, 'invalid --amqp.queue: "amq.gen-1" must not start with amq. (reserved by RabbitMQ)'],
+    [{ 'amqp.exchange': ['nova', 'no spaces'] }, {}, 'invalid --amqp.exchange: "nova,no spaces" must be 1-255 letters, digits, or . _ - :'],
+    [{ 'amqp.exchange-durable': 'maybe' }, {}, 'invalid --amqp.exchange-durable: "maybe" must be true or false'],
+    [{ 'amqp.queue-type': 'stream' }, {}, 'invalid --amqp.queue-type: "stream" must be one of classic, quorum'],
+    [{ 'log.level': 'verbose' }, {}, 'invalid --log.level: "verbose" must be one of debug, info, warn, error'],
+    [{ 'log.format': 'xml' }, {}, 'invalid --log.format: "xml" must be one of json, logfmt'],
+    [{ 'metrics.max-hosts': '0' }, {}, 'invalid --metrics.max-hosts: "0" must be an integer from 1 to 1000000'],
+  ];
+  for (const [cli, env, message] of cases) {
+    test(message, () => {
+      assert.throws(() => buildConfig(cli, env), (err: unknown) => err instanceof ConfigError && err.message === message);
+    });
+  }
+
+  test('the CLI exits 2 with that line and no password', async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--amqp.prefetch=x'], { env: { ...process.env, AMQP_URL: 'ftp://a:hunter2@h' } }).then(
+      () => assert.fail('should have exited non-zero'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(err.code, 2);
+    assert.equal(err.stderr, 'openstack-notification-exporter: invalid --amqp.url (from AMQP_URL): scheme ftp:// is not supported: use amqp://, amqps:// or rabbit://\n');
+  });
+
+  test('the CLI exits 2 on an unknown flag', async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--amqp.nope=1']).then(
+      () => assert.fail('should have exited non-zero'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(err.code, 2);
+    assert.match(err.stderr, /unknown option '--amqp.nope=1'/);
+  });
+});
+
+test('the README documents every flag with its environment variable', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const name of Object.keys(FLAGS)) {
+    assert.ok(readme.includes(`\`--${name}\``), `README misses --${name}`);
+    assert.ok(readme.includes(`\`${envName(name)}\``), `README misses ${envName(name)}`);
+  }
+});
