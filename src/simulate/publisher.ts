@@ -1,0 +1,158 @@
+/**
+ * Publishes the traffic model to RabbitMQ exactly as oslo.messaging's rabbit driver does
+ * for Nova: messagingv2 envelope, topic exchange, routing key `<topic>.<priority>`,
+ * persistent JSON messages.
+ */
+import { once } from 'node:events';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { connect, type ChannelModel, type Options } from 'amqplib';
+import { osloEnvelope } from './messages.js';
+import type { TrafficModel, TrafficStats } from './model.js';
+
+export interface PublishProgress {
+  sent: number;
+  /** The count limit, when one was given. */
+  total: number | undefined;
+  /** 0..1 towards the count or duration limit (whichever is closer); undefined when unbounded. */
+  fraction: number | undefined;
+  elapsedSeconds: number;
+  ratePerSecond: number;
+  done: boolean;
+}
+
+export interface PublishOptions {
+  /** amqp(s):// URL. */
+  url: string;
+  /** Nova's control exchange. Default `nova`. */
+  exchange?: string;
+  model: TrafficModel;
+  /** Stop after this many messages. */
+  count?: number;
+  /** Stop after this many seconds. Without count or duration, runs until `signal` aborts. */
+  durationSeconds?: number;
+  /** Pace to this many messages per second; omitted = as fast as the broker takes them. */
+  ratePerSecond?: number;
+  /** Called about every 250 ms, and once more at the end with done = true. */
+  onProgress?: (p: PublishProgress) => void;
+  signal?: AbortSignal;
+  /** Wait for broker confirms after this many messages (bounds unconfirmed data). Default 1000. */
+  confirmEvery?: number;
+}
+
+export interface PublishResult {
+  sent: number;
+  elapsedSeconds: number;
+  /** true when the exchange was missing and this run declared it. */
+  exchangeDeclared: boolean;
+  stats: TrafficStats;
+}
+
+/**
+ * The properties kombu gives oslo's notifications (checked against Debian's
+ * python3-oslo.messaging 14: exactly these, persistent, no message id).
+ */
+const PROPERTIES: Options.Publish = {
+  contentType: 'application/json',
+  contentEncoding: 'utf-8',
+  headers: {},
+  deliveryMode: 2,
+  priority: 0,
+};
+
+const amqpCode = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
+
+/**
+ * Declares the exchange the way oslo does, but only if it is missing: an existing one may
+ * have been declared with other arguments (durable, by Nova or an operator), and
+ * re-declaring it differently would fail with 406 and close the channel.
+ * Returns whether it had to be declared.
+ */
+export async function ensureExchange(conn: ChannelModel, exchange: string): Promise<boolean> {
+  // A passive check that fails (404) closes its channel, so probe on a throwaway one.
+  const probe = await conn.createChannel();
+  probe.on('error', () => {}); // the 404 is expected; it is handled below
+  try {
+    await probe.checkExchange(exchange);
+    await probe.close();
+    return false;
+  } catch (err) {
+    if (amqpCode(err) !== 404) throw err;
+  }
+  const ch = await conn.createChannel();
+  try {
+    // oslo's default: topic, non-durable (amqp_durable_queues = false), not auto-deleted.
+    await ch.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+  } finally {
+    await ch.close().catch(() => {});
+  }
+  return true;
+}
+
+export async function publishTraffic(opts: PublishOptions): Promise<PublishResult> {
+  const exchange = opts.exchange ?? 'nova';
+  const confirmEvery = Math.max(1, opts.confirmEvery ?? 1000);
+  const limit = opts.count ?? Number.POSITIVE_INFINITY;
+  const rate = opts.ratePerSecond !== undefined && opts.ratePerSecond > 0 ? opts.ratePerSecond : undefined;
+
+  const conn = await connect(opts.url);
+  // Any broker-side failure lands here, so that waits below never hang on a dead channel.
+  let closing = false;
+  let rejectFailed: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => {});
+  const fail = (err: Error): void => {
+    if (!closing) rejectFailed(err);
+  };
+  conn.on('error', fail);
+  conn.on('close', () => fail(new Error('connection to the broker closed')));
+
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const deadline = opts.durationSeconds !== undefined ? opts.durationSeconds : Number.POSITIVE_INFINITY;
+  let sent = 0;
+  const progress = (done: boolean): PublishProgress => {
+    const e = elapsed();
+    const parts = [sent / limit, e / deadline].filter((f) => Number.isFinite(f) && f > 0);
+    const fraction = Number.isFinite(limit) || Number.isFinite(deadline) ? Math.min(1, Math.max(0, ...parts)) : undefined;
+    return { sent, total: opts.count, fraction, elapsedSeconds: e, ratePerSecond: e > 0 ? sent / e : 0, done };
+  };
+  const timer = opts.onProgress ? setInterval(() => opts.onProgress?.(progress(false)), 250) : undefined;
+  timer?.unref();
+
+  try {
+    const exchangeDeclared = await ensureExchange(conn, exchange);
+    const ch = await conn.createConfirmChannel();
+    ch.on('error', fail);
+    ch.on('close', () => fail(new Error('channel closed by the broker')));
+    const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
+
+    while (sent < limit && elapsed() < deadline && !opts.signal?.aborted) {
+      if (rate !== undefined) {
+        // Message n is due at n / rate seconds: pacing on the schedule, not on gaps,
+        // keeps the average exact even though timers fire late.
+        const wait = (sent / rate - elapsed()) * 1000;
+        if (wait > 1) {
+          const capped = Math.min(wait, (deadline - elapsed()) * 1000);
+          await guard(sleep(Math.max(0, capped), undefined, { signal: opts.signal }).catch(() => {}));
+          continue; // re-check the stop conditions after sleeping
+        }
+      }
+      const { routingKey, message } = opts.model.next();
+      const body = Buffer.from(JSON.stringify(osloEnvelope(message)), 'utf8');
+      const ok = ch.publish(exchange, routingKey, body, PROPERTIES);
+      sent++;
+      if (sent % confirmEvery === 0) await guard(ch.waitForConfirms());
+      else if (!ok) await guard(once(ch, 'drain'));
+      else if (sent % 256 === 0) await yieldToLoop(); // let timers and abort signals run
+    }
+    await guard(ch.waitForConfirms());
+    closing = true;
+    await ch.close().catch(() => {});
+    return { sent, elapsedSeconds: elapsed(), exchangeDeclared, stats: opts.model.stats() };
+  } finally {
+    closing = true;
+    if (timer) clearInterval(timer);
+    opts.onProgress?.(progress(true));
+    await conn.close().catch(() => {});
+  }
+}
