@@ -18,6 +18,8 @@ import { VERSION } from './version.js';
 export interface Exporter {
   /** The port actually bound (differs from the configured one when that was 0). */
   readonly port: number;
+  /** Still readable after stop(), so a final count can be taken once consuming has ended. */
+  readonly registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
 
   return {
     port,
+    registry,
     async stop() {
       await consumer.stop();
       await new Promise<void>((resolve) => {

@@ -52,11 +52,13 @@ export class Consumer {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      let permanent = false;
       const lost = await this.session().catch((err: unknown) => {
         if (this.stopped) return undefined;
         failures++;
-        const message = err instanceof ConnectError || err instanceof Error ? err.message : String(err);
-        this.options.log.error({ attempt: failures }, message);
+        // A refused login or vhost needs a person: retry at the slowest pace instead of ramping up.
+        permanent = err instanceof ConnectError && err.problem.permanent;
+        this.options.log.error({ attempt: failures, permanent }, err instanceof Error ? err.message : String(err));
         return undefined;
       });
       if (lost !== undefined && !this.stopped) {
@@ -64,7 +66,7 @@ export class Consumer {
         this.options.log.warn({ reason: lost }, 'lost the broker, reconnecting');
       }
       if (this.stopped) break;
-      await this.sleep(this.backoffSeconds(Math.max(failures, 1)));
+      await this.sleep(this.backoffSeconds(permanent ? Number.MAX_SAFE_INTEGER : Math.max(failures, 1)));
     }
   }
 
@@ -75,8 +77,13 @@ export class Consumer {
     // Next time start from the host after the one that worked last, then wrap around.
     this.hostIndex = index;
     const ended = new Promise<string>((resolve) => {
-      connection.on('close', (err?: unknown) => resolve(err ? serverMessage(err) : 'connection closed'));
-      connection.on('error', () => undefined); // 'close' follows and carries the reason
+      // 'error' (heartbeat timeout, socket error) precedes 'close' and names the cause best.
+      let cause: unknown;
+      connection.on('error', (err: unknown) => (cause ??= err));
+      connection.on('close', (err?: unknown) => {
+        const why = cause ?? err;
+        resolve(why ? serverMessage(why) : 'connection closed');
+      });
     });
     connection.on('blocked', (reason: string) => this.options.log.warn({ reason }, 'broker blocked the connection (resource alarm)'));
     connection.on('unblocked', () => this.options.log.info('broker unblocked the connection'));
@@ -185,7 +192,7 @@ export class Consumer {
   }
 
   private backoffSeconds(failures: number): number {
-    const capped = Math.min(this.options.reconnectMaxDelaySeconds, INITIAL_DELAY_SECONDS * 2 ** (failures - 1));
+    const capped = Math.min(this.options.reconnectMaxDelaySeconds, INITIAL_DELAY_SECONDS * 2 ** Math.min(failures - 1, 30));
     // Full jitter in the upper half: replicas restarted together do not reconnect in lockstep.
     return capped * (0.5 + 0.5 * (this.options.random ?? Math.random)());
   }

@@ -24,9 +24,17 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   if (/access to vhost .* refused/i.test(text)) {
     return { permanent: true, message: `user "${host.username}" has no access to vhost "${vhost}" on ${where}: rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*"` };
   }
+  // amqplib drops the broker's reason when it refuses connection.open (530 NOT_ALLOWED), which
+  // it does for a missing vhost and for a user without access to it alike.
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+    return {
+      permanent: true,
+      message: `broker ${where} refused vhost "${vhost}" to user "${host.username}": the vhost does not exist (rabbitmqctl list_vhosts) or the user has no access to it (rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*")`,
+    };
+  }
   if (code === 'ECONNREFUSED') return { permanent: false, message: `nothing listens on ${where} (is RabbitMQ running?)` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { permanent: false, message: `cannot resolve host ${host.hostname}` };
-  if (code === 'ETIMEDOUT' || /timeout|timed out/i.test(text)) return { permanent: false, message: `no answer from ${where} in time` };
+  if (code === 'ETIMEDOUT' || /timeout|timed out|ETIMEDOUT/i.test(text)) return { permanent: false, message: `no answer from ${where} in time` };
   if (code === 'ECONNRESET' || /socket closed|Socket closed|handshake/i.test(text)) {
     return { permanent: false, message: `${where} closed the connection during the handshake (${text.slice(0, 160)})` };
   }

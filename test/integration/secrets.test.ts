@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TestBroker, osloEnvelope } from '../support/broker.js';
+import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
+import { lifecycle } from '../support/fixtures.js';
+import { valueOf } from '../support/metrics-text.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { createVhost, rabbitmqctl } from '../support/vhost.js';
+
+const USER = 'osne-test-secrets';
+const PASSWORD = 'Pw-7d41e0c2-never-print';
+const WRONG = 'Wrong-pw-b93a55-never-print';
+const TOKEN = 'gAAAAAB-token-5e8c1f-never-print';
+
+/** Everything a person or Prometheus can see from the exporter. */
+async function everythingShown(exporter: RunningExporter): Promise<string> {
+  const pages = await Promise.all(['/', '/metrics', '/-/ready', '/-/healthy', '/nope'].map(async (p) => (await exporter.get(p)).text()));
+  const openMetrics = await (await exporter.get('/metrics', { Accept: 'application/openmetrics-text' })).text();
+  return [...exporter.logs, ...pages, openMetrics].join('\n');
+}
+
+test('neither the broker password nor a context token shows up, through traffic and every failure', async () => {
+  const vhost = await createVhost();
+  await rabbitmqctl('add_user', USER, PASSWORD);
+  await rabbitmqctl('set_permissions', '-p', vhost.name, USER, '.*', '.*', '.*');
+  const proxy = await TcpProxy.start();
+  const broker = await TestBroker.open(vhost.url);
+  const seen: string[] = [];
+  try {
+    // A wrong password first: the refusal is logged, the attempted password is not.
+    const refused = await runExporter({ 'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:5672/${vhost.name}`, 'amqp.reconnect-max-delay-seconds': '1' });
+    await eventually(() => assert.ok(refused.logs.some((l) => l.includes('refused the login')), refused.logs.join('')));
+    seen.push(await everythingShown(refused));
+    await refused.stop();
+
+    const url = `rabbit://${USER}:${PASSWORD}@127.0.0.1:${proxy.port},${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`;
+    const exporter = await runExporter({ 'amqp.url': url, 'amqp.queue': 'q-secrets', 'amqp.reconnect-max-delay-seconds': '1', 'log.format': 'logfmt' });
+    try {
+      await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
+      const withToken = (m: Record<string, unknown>) => ({ ...m, _context_auth_token: TOKEN, _context_password: PASSWORD });
+      for (const m of lifecycle()) broker.publishOslo('nova', withToken(m));
+      // Bad input that carries the secrets in its bytes.
+      broker.publish('nova', 'notifications.info', Buffer.from(`{"_context_auth_token": "${TOKEN}", nope`));
+      broker.publish('nova', 'notifications.info', Buffer.from(JSON.stringify({ 'oslo.message': `{"_context_auth_token": "${TOKEN}"` })));
+      broker.publish('nova', 'notifications.error', osloEnvelope({ _context_auth_token: TOKEN, payload: { password: PASSWORD } }));
+      broker.publish('nova', 'notifications.info', Buffer.concat([Buffer.from(TOKEN), Buffer.from([0xff])]));
+      await eventually(async () => {
+        const s = await exporter.scrape();
+        assert.equal(valueOf(s, 'openstack_notification_exporter_messages_received_total'), 18);
+      });
+      proxy.cutAll(); // a reconnect, through the list of hosts
+      await eventually(async () => assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_reconnects_total'), 1), 30_000);
+      await broker.channel.deleteQueue('q-secrets'); // a cancelled consumer
+      await eventually(() => assert.ok(exporter.logs.some((l) => l.includes('consumer cancelled'))));
+      await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200), 30_000);
+      seen.push(await everythingShown(exporter));
+    } finally {
+      await exporter.stop();
+      seen.push(exporter.logs.join('\n'));
+    }
+    const all = seen.join('\n');
+    assert.ok(all.length > 5_000, 'there was plenty to look at');
+    for (const secret of [PASSWORD, WRONG, TOKEN]) assert.ok(!all.includes(secret), `${secret} leaked`);
+    assert.ok(!all.includes('_context_'), 'no context key of a message is shown');
+  } finally {
+    await broker.close();
+    await proxy.close();
+    await rabbitmqctl('delete_user', USER);
+    await vhost.remove();
+  }
+});
