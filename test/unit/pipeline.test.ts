@@ -140,3 +140,27 @@ describe('cardinality is bounded', () => {
     assert.equal(valueOf(s, 'openstack_notifications_total'), 20, 'nothing is lost');
   });
 });
+
+describe('a flood of 50,000 distinct hosts', () => {
+  test('keeps every metric within the host cap, counts the overflow, and loses no notification', async () => {
+    const p = countingPipeline();
+    for (let i = 0; i < 50_000; i++) {
+      p.feed({
+        event_type: 'compute.instance.update',
+        priority: 'INFO',
+        publisher_id: `compute.flood-${i}.example.org`,
+        payload: { instance_id: `i-${i}`, host: `flood-${i}.example.org`, old_state: 'building', state: 'active' },
+      });
+    }
+    const s = await p.scrape();
+    for (const name of ['openstack_notifications_total', 'openstack_instance_state_transitions_total', 'openstack_instances', 'openstack_notification_last_received_timestamp_seconds']) {
+      const hosts = new Set(seriesOf(s, name).map((x) => x.labels['host']));
+      assert.equal(hosts.size, 10_001, `${name}: 10,000 hosts and other`);
+    }
+    assert.equal(valueOf(s, 'openstack_notifications_total'), 50_000);
+    assert.equal(valueOf(s, 'openstack_notifications_total', { host: 'other' }), 40_000);
+    assert.equal(valueOf(s, 'openstack_instances'), 50_000, 'the inventory keeps every instance, only its host label is capped');
+    assert.equal(valueOf(s, 'openstack_notification_exporter_label_values_overflow_total', { label: 'host' }), 40_000 * 3);
+    assert.ok(s.length < 60_000, `${s.length} series in all`);
+  });
+});
