@@ -1,8 +1,12 @@
 /**
  * Pairs `<action>.start` with its `.end` / `.error` per instance, so durations and
  * "started but never finished" can be measured. Bounded: past `maxTracked` the oldest
- * pending start is evicted (and reported), and a start older than `timeoutSeconds`
+ * pending entry is evicted (and reported), and a start older than `timeoutSeconds`
  * expires with outcome `timeout`.
+ *
+ * Notifications do not always arrive in order (competing consumers, redelivery after a
+ * lost link), so an end that comes before its start is held, just as long, and paired
+ * when the start shows up.
  */
 export type Outcome = 'success' | 'error' | 'timeout';
 
@@ -11,6 +15,8 @@ export interface PendingAction {
   readonly action: string;
   readonly host: string;
   readonly startedAt: number;
+  /** The request that started it, where the format says (versioned `request_id`). */
+  readonly requestId: string | undefined;
 }
 
 export interface FinishedAction extends PendingAction {
@@ -18,48 +24,80 @@ export interface FinishedAction extends PendingAction {
   readonly durationSeconds: number;
 }
 
+interface EarlyEnd {
+  readonly at: number;
+  readonly outcome: 'success' | 'error';
+  readonly requestId: string | undefined;
+  /** When it was seen, for expiry: ends have no start time to age from. */
+  readonly seenAt: number;
+}
+
 export interface ActionTrackerOptions {
   readonly maxTracked: number;
   readonly timeoutSeconds: number;
-  readonly onEvicted: (pending: PendingAction) => void;
+  readonly onEvicted: () => void;
 }
 
+const key = (instanceId: string, action: string) => `${instanceId}\u0000${action}`;
+// Both sides name a request and they differ: these are two operations, not one.
+const sameRequest = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b;
+
 export class ActionTracker {
-  // Map keeps insertion order, so its first entries are the oldest starts.
+  // Maps keep insertion order, so their first entries are the oldest.
   private readonly pending = new Map<string, PendingAction>();
+  private readonly earlyEnds = new Map<string, EarlyEnd>();
 
   constructor(private readonly options: ActionTrackerOptions) {}
 
-  start(instanceId: string, action: string, host: string, at: number): void {
-    const key = `${instanceId}\u0000${action}`;
-    const existing = this.pending.get(key);
-    // A repeated start (an end that never came, or a retry) restarts the clock.
-    if (existing) this.pending.delete(key);
-    if (this.pending.size >= this.options.maxTracked) {
-      const oldest = this.pending.entries().next().value;
-      if (oldest) {
-        this.pending.delete(oldest[0]);
-        this.options.onEvicted(oldest[1]);
-      }
+  /** Records a start; returns the finished action when its end had already arrived. */
+  start(p: PendingAction): FinishedAction | undefined {
+    const k = key(p.instanceId, p.action);
+    const early = this.earlyEnds.get(k);
+    if (early && early.at >= p.startedAt && sameRequest(early.requestId, p.requestId)) {
+      this.earlyEnds.delete(k);
+      return { ...p, outcome: early.outcome, durationSeconds: early.at - p.startedAt };
     }
-    this.pending.set(key, { instanceId, action, host, startedAt: at });
+    const existing = this.pending.get(k);
+    // The same start twice (a re-sent notification without message_id) keeps the first clock;
+    // a later start means the earlier one never ended and a new attempt began.
+    if (existing && existing.startedAt === p.startedAt) return undefined;
+    this.pending.delete(k);
+    this.makeRoom();
+    this.pending.set(k, p);
+    return undefined;
   }
 
-  finish(instanceId: string, action: string, at: number, outcome: 'success' | 'error'): FinishedAction | undefined {
-    const key = `${instanceId}\u0000${action}`;
-    const started = this.pending.get(key);
-    if (!started) return undefined;
-    this.pending.delete(key);
-    return { ...started, outcome, durationSeconds: Math.max(0, at - started.startedAt) };
+  /** Records an end; returns the finished action, or holds the end until its start arrives. */
+  finish(
+    instanceId: string,
+    action: string,
+    at: number,
+    outcome: 'success' | 'error',
+    requestId: string | undefined,
+    seenAt: number,
+  ): FinishedAction | undefined {
+    const k = key(instanceId, action);
+    const started = this.pending.get(k);
+    if (started && started.startedAt <= at && sameRequest(started.requestId, requestId)) {
+      this.pending.delete(k);
+      return { ...started, outcome, durationSeconds: at - started.startedAt };
+    }
+    this.earlyEnds.delete(k);
+    this.makeRoom();
+    this.earlyEnds.set(k, { at, outcome, requestId, seenAt });
+    return undefined;
   }
 
-  /** Removes and returns starts older than the timeout, as `timeout` outcomes. */
+  /** Removes and returns starts older than the timeout as `timeout` outcomes; drops stale early ends. */
   expire(now: number): FinishedAction[] {
     const expired: FinishedAction[] = [];
-    for (const [key, p] of this.pending) {
+    for (const [k, p] of this.pending) {
       if (now - p.startedAt < this.options.timeoutSeconds) continue;
-      this.pending.delete(key);
+      this.pending.delete(k);
       expired.push({ ...p, outcome: 'timeout', durationSeconds: now - p.startedAt });
+    }
+    for (const [k, e] of this.earlyEnds) {
+      if (now - e.seenAt >= this.options.timeoutSeconds) this.earlyEnds.delete(k);
     }
     return expired;
   }
@@ -80,7 +118,19 @@ export class ActionTracker {
     return byAction;
   }
 
+  /** Pending starts (what in-flight counts); held early ends are not operations in flight. */
   get size(): number {
     return this.pending.size;
+  }
+
+  private makeRoom(): void {
+    if (this.pending.size + this.earlyEnds.size < this.options.maxTracked) return;
+    // Evict the oldest of whichever table is fuller; its operation is then simply not measured.
+    const table = this.pending.size >= this.earlyEnds.size ? this.pending : this.earlyEnds;
+    const oldest = table.keys().next().value;
+    if (oldest !== undefined) {
+      table.delete(oldest);
+      this.options.onEvicted();
+    }
   }
 }

@@ -1,6 +1,9 @@
 /**
  * Instances per state and host, kept from notifications. Starts empty after a restart
  * and fills in as instances change or as the hourly `exists` audit names each one.
+ * Each instance keeps the time of the notification it came from, so one that arrives
+ * late (redelivered, or from another replica's backlog) cannot undo a newer state; a
+ * deleted instance leaves a bounded trail of tombstones for the same reason.
  */
 export interface InventoryOptions {
   readonly maxInstances: number;
@@ -10,34 +13,46 @@ export interface InventoryOptions {
 interface Entry {
   state: string;
   host: string;
+  at: number;
 }
 
 export class Inventory {
   private readonly instances = new Map<string, Entry>();
+  private readonly deletedAt = new Map<string, number>();
 
   constructor(private readonly options: InventoryOptions) {}
 
-  observe(instanceId: string, state: string, host: string): void {
+  observe(instanceId: string, state: string, host: string, at: number): void {
+    const entry = this.instances.get(instanceId);
+    if (entry && at < entry.at) return;
+    const deleted = this.deletedAt.get(instanceId);
+    if (deleted !== undefined && at <= deleted) return;
     // `deleted` instances leave the inventory; soft-deleted ones stay until reclaimed.
     if (state === 'deleted') {
-      this.instances.delete(instanceId);
+      this.remove(instanceId, at);
       return;
     }
-    const entry = this.instances.get(instanceId);
     if (entry) {
       entry.state = state;
       entry.host = host;
+      entry.at = at;
       return;
     }
     if (this.instances.size >= this.options.maxInstances) {
       this.options.onOverflow();
       return;
     }
-    this.instances.set(instanceId, { state, host });
+    this.instances.set(instanceId, { state, host, at });
   }
 
-  remove(instanceId: string): void {
+  remove(instanceId: string, at: number): void {
     this.instances.delete(instanceId);
+    this.deletedAt.delete(instanceId);
+    if (this.deletedAt.size >= this.options.maxInstances) {
+      const oldest = this.deletedAt.keys().next().value;
+      if (oldest !== undefined) this.deletedAt.delete(oldest);
+    }
+    this.deletedAt.set(instanceId, at);
   }
 
   /** Count per (state, host); computed at scrape time rather than kept up to date. */

@@ -81,15 +81,20 @@ export class NotificationMetrics {
       registers,
     });
     this.buildDuration = new BoundedChildren<Observe>(['host'], limiter, (v) => build.labels(...v));
+    const observeFinished = this.observeFinished.bind(this);
     const action = new Histogram({
       name: 'openstack_instance_action_duration_seconds',
       help: 'Time from an action start to its end (success), error, or expiry (timeout).',
       labelNames: ['action', 'outcome', 'host'] as const,
       buckets: ACTION_BUCKETS,
       registers,
+      // Expiry happens at scrape time, here: this histogram is collected before the in-flight
+      // gauges, so one scrape shows a timed-out action in both consistently.
+      collect() {
+        tracker.expire(now()).forEach(observeFinished);
+      },
     });
     this.actionDuration = new BoundedChildren<Observe>(['action', 'outcome', 'host'], limiter, (v) => action.labels(...v));
-    const observeFinished = this.observeFinished.bind(this);
     const inFlight = new Gauge({
       name: 'openstack_instance_actions_in_flight',
       help: 'Instance actions started and not yet ended.',
@@ -97,7 +102,6 @@ export class NotificationMetrics {
       registers,
       collect() {
         const t = now();
-        tracker.expire(t).forEach(observeFinished);
         // Several actions may share the `other` label value: fold them before setting.
         const folded = new Map<string, { count: number; oldestSeconds: number }>();
         for (const [name, open] of tracker.inFlight(t)) {
@@ -153,17 +157,18 @@ export class NotificationMetrics {
     if (e.action && e.phase) {
       this.actions.get(e.action, e.phase, e.host).inc();
       if (e.instanceId) {
-        if (e.phase === 'start') this.options.tracker.start(e.instanceId, e.action, e.host, at);
-        else {
-          const done = this.options.tracker.finish(e.instanceId, e.action, at, e.phase === 'end' ? 'success' : 'error');
-          if (done) this.observeFinished(done);
-        }
+        const { tracker } = this.options;
+        const done =
+          e.phase === 'start'
+            ? tracker.start({ instanceId: e.instanceId, action: e.action, host: e.host, startedAt: at, requestId: e.requestId })
+            : tracker.finish(e.instanceId, e.action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, this.options.now());
+        if (done) this.observeFinished(done);
       }
     }
     if (e.buildDurationSeconds !== undefined) this.buildDuration.get(e.host).observe(e.buildDurationSeconds);
     if (e.instanceId && e.state) {
-      if (e.action === 'delete' && e.phase === 'end') this.options.inventory.remove(e.instanceId);
-      else this.options.inventory.observe(e.instanceId, e.state, e.host);
+      if (e.action === 'delete' && e.phase === 'end') this.options.inventory.remove(e.instanceId, at);
+      else this.options.inventory.observe(e.instanceId, e.state, e.host, at);
     }
   }
 
