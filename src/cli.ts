@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { buildConfig, ConfigError, type RawFlags } from './config.js';
+import { runCheck } from './commands/check.js';
+import { runSimulate } from './commands/simulate.js';
+import { runTail } from './commands/tail.js';
+import { buildConfig, ConfigError, type Config, type RawFlags } from './config.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagSpec } from './flags.js';
 import { startExporter } from './index.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { VERSION } from './version.js';
 
 const NAME = 'openstack-notification-exporter';
@@ -46,14 +49,20 @@ async function serve(raw: RawFlags): Promise<void> {
     format: config.log.format,
     secrets: config.amqp.address.hosts.map((h) => h.password),
   });
-  let exporter;
+  if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
+  // Handlers go in before start-up, so a signal during it still ends in a clean stop.
+  let signalled: string | undefined;
+  let shutdown = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  let exporter: Awaited<ReturnType<typeof startExporter>>;
   try {
     exporter = await startExporter(config, { log });
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
   let stopping = false;
-  const shutdown = (signal: string) => {
+  shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
@@ -70,8 +79,39 @@ async function serve(raw: RawFlags): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (signalled) shutdown(signalled);
+}
+
+/**
+ * tail, check and simulate: stdout is their output, so logs go to stderr. The first
+ * Ctrl-C or SIGTERM asks the command to stop cleanly; a second one exits at once.
+ */
+async function runCommand(
+  command: Exclude<CommandName, 'serve'>,
+  raw: RawFlags,
+  run: (config: Config, log: Logger, signal: AbortSignal) => Promise<number>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = buildConfig(raw, process.env, { command });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    secrets: config.amqp.address.hosts.map((h) => h.password),
+    destination: process.stderr,
+  });
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.exitCode = await run(config, log, controller.signal);
 }
 
 export function buildProgram(): Command {
@@ -85,6 +125,20 @@ export function buildProgram(): Command {
     .description('consume notifications and serve them as Prometheus metrics (default)');
   const serveFlags = addFlags(serveCmd, 'serve');
   serveCmd.action(() => serve(serveFlags()));
+
+  const tailCmd = program.command('tail').description('print every notification as it arrives: decoded, filtered, secrets masked');
+  const tailFlags = addFlags(tailCmd, 'tail');
+  tailCmd.action(() => runCommand('tail', tailFlags(), (config, log, signal) => runTail(config, { stdout: process.stdout, log, signal })));
+
+  const checkCmd = program.command('check').description("verify the broker, exchanges, queue and bindings serve needs, and that notifications flow (exit 0: all pass)");
+  const checkFlags = addFlags(checkCmd, 'check');
+  checkCmd.action(() => runCommand('check', checkFlags(), (config, _log, signal) => runCheck(config, { stdout: process.stdout, signal })));
+
+  const simulateCmd = program.command('simulate').description('publish realistic Nova notifications, as oslo does, for demos, tests and benchmarks');
+  const simulateFlags = addFlags(simulateCmd, 'simulate');
+  simulateCmd.action(() =>
+    runCommand('simulate', simulateFlags(), (config, log, signal) => runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal })),
+  );
   return program;
 }
 

@@ -1,5 +1,7 @@
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from './amqp/url.js';
+import { PRIORITIES } from './notifications/types.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
@@ -55,6 +57,18 @@ const bool = z
 
 const optionalText = z.string().transform((v) => (v === '' ? undefined : v));
 
+// Checked at start, so a typo in a certificate path fails there and not at the first connect.
+const readableFile = z.string().transform((v, ctx) => {
+  if (v === '') return undefined;
+  try {
+    accessSync(v, constants.R_OK);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'cannot be read (missing file or no permission)' });
+    return z.NEVER;
+  }
+  return v;
+});
+
 // AMQP names: RabbitMQ allows up to 255 bytes; the amq. prefix is reserved by the broker.
 const amqpName = z
   .string()
@@ -90,6 +104,34 @@ const listenAddress = z.string().transform((value, ctx): ListenAddress => {
 
 const urlPath = z.string().regex(/^\/[\w./-]*$/, { error: 'must be a path starting with /' });
 
+// A shell-style pattern (`*`, `?`); matching lives in commands/tail-format.ts.
+const globs = z.array(z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }));
+
+// oslo accepts WARNING as an alias of WARN, in any case, as the CLI does.
+const priorities = z.array(
+  z
+    .string()
+    .trim()
+    .toUpperCase()
+    .transform((v) => (v === 'WARNING' ? 'WARN' : v))
+    .pipe(z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.map((p) => p.toLowerCase()).join(', ')}` })),
+);
+
+const httpUrl = z.string().transform((value, ctx): string | undefined => {
+  if (value === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL, e.g. http://guest:guest@127.0.0.1:15672' });
+    return z.NEVER;
+  }
+  return value;
+});
+
 export const FLAGS = {
   'amqp.url': {
     help: 'Broker URL: amqp://, amqps:// or an oslo transport_url (rabbit://u:p@h1:5672,u:p@h2:5672/vhost)',
@@ -97,9 +139,9 @@ export const FLAGS = {
     commands: ALL,
     schema: brokerUrl,
   },
-  'amqp.tls-ca-file': { help: 'CA bundle to verify the broker (amqps)', default: '', commands: ALL, schema: optionalText },
-  'amqp.tls-cert-file': { help: 'Client certificate (amqps)', default: '', commands: ALL, schema: optionalText },
-  'amqp.tls-key-file': { help: 'Client certificate key (amqps)', default: '', commands: ALL, schema: optionalText },
+  'amqp.tls-ca-file': { help: 'CA bundle to verify the broker (amqps)', default: '', commands: ALL, schema: readableFile },
+  'amqp.tls-cert-file': { help: 'Client certificate (amqps)', default: '', commands: ALL, schema: readableFile },
+  'amqp.tls-key-file': { help: 'Client certificate key (amqps)', default: '', commands: ALL, schema: readableFile },
   'amqp.exchange': {
     help: 'Exchange to bind to, repeatable (Nova: nova; oslo default: openstack)',
     default: ['nova'],
@@ -152,6 +194,12 @@ export const FLAGS = {
     commands: ALL,
     schema: oneOf(['unversioned', 'versioned', 'both']),
   },
+  'nova.config-file': {
+    help: 'nova.conf to take transport_url, topics, notification_format and control_exchange from (flags and variables win)',
+    default: '',
+    commands: ALL,
+    schema: optionalText,
+  },
   'web.listen-address': { help: 'Address for /metrics and the landing page', default: ':9851', commands: ['serve'], schema: listenAddress },
   'web.telemetry-path': { help: 'Path under which metrics are served', default: '/metrics', commands: ['serve'], schema: urlPath },
   'metrics.max-hosts': { help: 'Distinct host label values before new ones become "other"', default: '10000', commands: ['serve'], schema: int(1, 1_000_000) },
@@ -160,6 +208,16 @@ export const FLAGS = {
   'metrics.max-tracked-actions': { help: 'Started actions awaiting their end', default: '50000', commands: ['serve'], schema: int(1, 10_000_000) },
   'metrics.action-timeout-seconds': { help: 'A start with no end after this long counts as outcome="timeout"', default: '10800', commands: ['serve'], schema: int(1, 30 * 86400) },
   'metrics.dedup-window': { help: 'Recent message_ids remembered so redeliveries are not counted twice', default: '100000', commands: ['serve'], schema: int(0, 10_000_000) },
+  'tail.output': { help: 'text (one readable line per notification) or json (the inner message, one per line)', default: 'text', commands: ['tail'], schema: oneOf(['text', 'json']) },
+  'tail.raw': { help: 'Print each body as received (the oslo envelope) instead; wins over --tail.output', default: 'false', boolean: true, commands: ['tail'], schema: bool },
+  'tail.event-type': { help: 'Only event types matching this glob (* and ?), repeatable, e.g. compute.instance.*', repeatable: true, commands: ['tail'], schema: globs },
+  'tail.priority': { help: 'Only this priority (info, warn, error, ...; any case), repeatable', repeatable: true, commands: ['tail'], schema: priorities },
+  'tail.host': { help: "Only this host, a glob matching the publisher's or the instance's host, repeatable", repeatable: true, commands: ['tail'], schema: globs },
+  'tail.count': { help: 'Stop after printing this many notifications (0: never)', default: '0', commands: ['tail'], schema: int(0, 1_000_000_000) },
+  'tail.show-secrets': { help: 'Print the request context tokens and URL passwords instead of ***', default: 'false', boolean: true, commands: ['tail'], schema: bool },
+  'check.wait-seconds': { help: 'How long to wait for one notification to prove they flow (0: skip that check)', default: '10', commands: ['check'], schema: int(0, 3600) },
+  'check.fix': { help: 'Declare what is missing: the exchange as oslo does, the queue and bindings as serve does', default: 'false', boolean: true, commands: ['check'], schema: bool },
+  'management.url': { help: 'RabbitMQ management API, e.g. http://guest:guest@127.0.0.1:15672, for the checks AMQP cannot do', default: '', commands: ['check'], schema: httpUrl },
   'log.level': { help: 'debug, info, warn or error', default: 'info', commands: ALL, schema: oneOf(['debug', 'info', 'warn', 'error']) },
   'log.format': { help: 'json or logfmt', default: 'json', commands: ALL, schema: oneOf(['json', 'logfmt']) },
   'simulate.count': { help: 'Notifications to publish (0: until --simulate.duration-seconds)', default: '1000', commands: ['simulate'], schema: int(0, 1_000_000_000) },

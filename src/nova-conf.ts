@@ -9,6 +9,8 @@ export interface NovaNotificationSettings {
   transportUrl: string | undefined;
   /** [oslo_messaging_notifications] topics, else [DEFAULT] notification_topics; undefined means oslo's default ["notifications"]. */
   topics: string[] | undefined;
+  /** [notifications] versioned_notifications_topics; undefined means Nova's default ["versioned_notifications"]. */
+  versionedTopics: string[] | undefined;
   /** [oslo_messaging_notifications] driver plus [DEFAULT] notification_driver; one entry per assignment. */
   driver: string[] | undefined;
   /** [notifications] notification_format; undefined means Nova's default: "unversioned" since Train, "both" before. */
@@ -66,6 +68,8 @@ export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificati
     single(sections, [['oslo_messaging_notifications', 'topics'], ['rpc_notifier2', 'topics'], ['DEFAULT', 'notification_topics']]),
   );
 
+  const versionedTopicsRaw = resolve(single(sections, [['notifications', 'versioned_notifications_topics']]));
+
   const driverFound = multi(sections, [['oslo_messaging_notifications', 'driver'], ['DEFAULT', 'notification_driver']]);
   const driver = driverFound?.map((f) => interpolate(sections, f, source, 0));
 
@@ -83,6 +87,7 @@ export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificati
   return {
     transportUrl,
     topics: topicsRaw === undefined ? undefined : splitList(topicsRaw),
+    versionedTopics: versionedTopicsRaw === undefined ? undefined : splitList(versionedTopicsRaw),
     driver,
     notificationFormat: format as NovaNotificationSettings['notificationFormat'],
     controlExchange: resolve(single(sections, [['DEFAULT', 'control_exchange']])),

@@ -15,7 +15,7 @@ export interface TopologySpec {
 export class TopologyError extends Error {}
 
 // Which flag sets each queue argument, for the "inequivalent arg" message.
-const ARG_FLAGS: Record<string, string> = {
+export const ARG_FLAGS: Readonly<Record<string, string>> = {
   'x-expires': '--amqp.queue-expires-seconds',
   'x-max-length': '--amqp.queue-max-length',
   'x-queue-type': '--amqp.queue-type',
@@ -41,26 +41,45 @@ export function queueArguments(spec: TopologySpec): Record<string, unknown> {
  * one with other flags would close the channel (406) and is not ours to change.
  */
 export async function assertTopology(connection: ChannelModel, spec: TopologySpec, vhost: string): Promise<void> {
-  for (const exchange of spec.exchanges) {
-    const present = await withChannel(connection, (ch) => ch.checkExchange(exchange)).then(
-      () => true,
-      (err: unknown) => {
-        if (errorCode(err) === 404) return false;
-        throw err;
-      },
-    );
-    if (!present) {
-      await withChannel(connection, (ch) =>
-        ch.assertExchange(exchange, 'topic', { durable: spec.exchangeDurable, autoDelete: false }),
-      ).catch((err: unknown) => {
-        throw errorCode(err) === 406
-          ? new TopologyError(
-              `exchange "${exchange}" was declared by someone else with other settings (${serverMessage(err)}): set --amqp.exchange-durable to match Nova's amqp_durable_queues`,
-            )
-          : err;
-      });
-    }
+  await ensureExchanges(connection, spec.exchanges, spec.exchangeDurable);
+  await declareQueue(connection, spec, vhost);
+}
+
+/** Passive check: a missing exchange is a 404 that closes only the probe's own channel. */
+export async function exchangeExists(connection: ChannelModel, exchange: string): Promise<boolean> {
+  return withChannel(connection, (ch) => ch.checkExchange(exchange)).then(
+    () => true,
+    (err: unknown) => {
+      if (errorCode(err) === 404) return false;
+      throw err;
+    },
+  );
+}
+
+/** Declares the exchange as oslo does (topic, not auto-deleted, durable as amqp_durable_queues). */
+export async function declareExchange(connection: ChannelModel, exchange: string, durable: boolean): Promise<void> {
+  await withChannel(connection, (ch) => ch.assertExchange(exchange, 'topic', { durable, autoDelete: false })).catch((err: unknown) => {
+    throw errorCode(err) === 406
+      ? new TopologyError(
+          `exchange "${exchange}" was declared by someone else with other settings (${serverMessage(err)}): set --amqp.exchange-durable to match Nova's amqp_durable_queues`,
+        )
+      : err;
+  });
+}
+
+/** Declares only the missing exchanges; returns their names. */
+export async function ensureExchanges(connection: ChannelModel, exchanges: readonly string[], durable: boolean): Promise<string[]> {
+  const declared: string[] = [];
+  for (const exchange of exchanges) {
+    if (await exchangeExists(connection, exchange)) continue;
+    await declareExchange(connection, exchange, durable);
+    declared.push(exchange);
   }
+  return declared;
+}
+
+/** The exporter's own queue with its arguments, bound with `<topic>.*` to every exchange. */
+export async function declareQueue(connection: ChannelModel, spec: TopologySpec, vhost: string): Promise<void> {
   await withChannel(connection, async (ch) => {
     // Durable, so the queue and its messages outlive a broker restart; x-expires removes it
     // when the exporter is gone for good, x-max-length bounds it while the exporter is away.
@@ -78,6 +97,24 @@ export async function assertTopology(connection: ChannelModel, spec: TopologySpe
         `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue${vhost === '/' ? '' : ` -p ${vhost}`} ${spec.queue}) or choose another --amqp.queue`,
     );
   });
+}
+
+/**
+ * A server-named queue that lives as long as this channel's connection (exclusive,
+ * auto-delete, not durable), bound like the exporter's own, for `tail` and `check` to
+ * watch the traffic without leaving anything behind or taking anyone's messages.
+ */
+export async function bindTemporaryQueue(
+  ch: Channel,
+  exchanges: readonly string[],
+  topics: readonly string[],
+  maxLength: number,
+): Promise<string> {
+  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': maxLength } });
+  for (const exchange of exchanges) {
+    for (const key of bindingKeys(topics)) await ch.bindQueue(queue, exchange, key);
+  }
+  return queue;
 }
 
 /**

@@ -23,6 +23,16 @@ const KNOWN_PRIORITIES: ReadonlySet<string> = new Set(PRIORITIES);
  * Never throws: every input maps to exactly one outcome so nothing is lost silently.
  */
 export function decodeNotification(body: Uint8Array, options: DecodeOptions): DecodeResult {
+  const unwrapped = unwrapMessage(body, options);
+  return unwrapped.ok ? fromInner(unwrapped.inner, unwrapped.envelope) : unwrapped;
+}
+
+export type UnwrapResult =
+  | { readonly ok: true; readonly inner: JsonObject; readonly envelope: 'v1' | 'v2' }
+  | { readonly ok: false; readonly reason: DropReason; readonly detail: string };
+
+/** Bytes → the inner oslo message as sent, `_context_*` keys included (for `tail`, which redacts them itself). */
+export function unwrapMessage(body: Uint8Array, options: DecodeOptions): UnwrapResult {
   if (body.byteLength > options.maxMessageBytes) {
     return drop('oversized', `${body.byteLength} bytes, limit ${options.maxMessageBytes}`);
   }
@@ -32,12 +42,12 @@ export function decodeNotification(body: Uint8Array, options: DecodeOptions): De
   if (outer === null) return drop('not_an_object', 'body is JSON but not an object');
 
   // messagingv2 wraps the message as a JSON string; the old `messaging` driver sends it bare.
-  if (!('oslo.message' in outer)) return fromInner(outer, 'v1');
+  if (!('oslo.message' in outer)) return { ok: true, inner: outer, envelope: 'v1' };
   const wrapped = outer['oslo.message'];
   if (typeof wrapped !== 'string') return drop('malformed_envelope', 'oslo.message is not a string');
   const inner = parseObject(wrapped);
   if (!inner) return drop('malformed_envelope', 'oslo.message is not a JSON object');
-  return fromInner(inner, 'v2');
+  return { ok: true, inner, envelope: 'v2' };
 }
 
 /** An inner message (or an oslo listener's `{event_type, payload, metadata}` view of one). */
@@ -96,6 +106,6 @@ function parseObject(text: string): JsonObject | null | undefined {
   return isObject(value) ? value : null;
 }
 
-function drop(reason: DropReason, detail: string): DecodeResult {
+function drop(reason: DropReason, detail: string): { ok: false; reason: DropReason; detail: string } {
   return { ok: false, reason, detail };
 }

@@ -21,10 +21,14 @@ export interface PublishProgress {
 }
 
 export interface PublishOptions {
-  /** amqp(s):// URL. */
-  url: string;
+  /** amqp(s):// URL; or give `connect`. */
+  url?: string;
+  /** Opens the connection instead of `url` (the CLI's: host failover, TLS files, connection name). */
+  connect?: () => Promise<ChannelModel>;
   /** Nova's control exchange. Default `nova`. */
   exchange?: string;
+  /** Declare a missing exchange durable (oslo's amqp_durable_queues). Default false. */
+  exchangeDurable?: boolean;
   model: TrafficModel;
   /** Stop after this many messages. */
   count?: number;
@@ -67,7 +71,7 @@ const amqpCode = (err: unknown): unknown => (err as { code?: unknown } | null)?.
  * re-declaring it differently would fail with 406 and close the channel.
  * Returns whether it had to be declared.
  */
-export async function ensureExchange(conn: ChannelModel, exchange: string): Promise<boolean> {
+export async function ensureExchange(conn: ChannelModel, exchange: string, durable = false): Promise<boolean> {
   // A passive check that fails (404) closes its channel, so probe on a throwaway one.
   const probe = await conn.createChannel();
   probe.on('error', () => {}); // the 404 is expected; it is handled below
@@ -80,8 +84,8 @@ export async function ensureExchange(conn: ChannelModel, exchange: string): Prom
   }
   const ch = await conn.createChannel();
   try {
-    // oslo's default: topic, non-durable (amqp_durable_queues = false), not auto-deleted.
-    await ch.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+    // As oslo declares it: topic, durable only with amqp_durable_queues, not auto-deleted.
+    await ch.assertExchange(exchange, 'topic', { durable, autoDelete: false });
   } finally {
     await ch.close().catch(() => {});
   }
@@ -94,7 +98,8 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
   const limit = opts.count ?? Number.POSITIVE_INFINITY;
   const rate = opts.ratePerSecond !== undefined && opts.ratePerSecond > 0 ? opts.ratePerSecond : undefined;
 
-  const conn = await connect(opts.url);
+  if (opts.connect === undefined && opts.url === undefined) throw new TypeError('publishTraffic needs url or connect');
+  const conn = opts.connect ? await opts.connect() : await connect(opts.url as string);
   // Any broker-side failure lands here, so that waits below never hang on a dead channel.
   let closing = false;
   let rejectFailed: (err: Error) => void = () => {};
@@ -120,7 +125,7 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
   timer?.unref();
 
   try {
-    const exchangeDeclared = await ensureExchange(conn, exchange);
+    const exchangeDeclared = await ensureExchange(conn, exchange, opts.exchangeDurable);
     const ch = await conn.createConfirmChannel();
     ch.on('error', fail);
     ch.on('close', () => fail(new Error('channel closed by the broker')));

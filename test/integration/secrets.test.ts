@@ -29,9 +29,12 @@ test('neither the broker password nor a context token shows up, through traffic 
   try {
     // A wrong password first: the refusal is logged, the attempted password is not.
     const refused = await runExporter({ 'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:5672/${vhost.name}`, 'amqp.reconnect-max-delay-seconds': '1' });
-    await eventually(() => assert.ok(refused.logs.some((l) => l.includes('refused the login')), refused.logs.join('')));
-    seen.push(await everythingShown(refused));
-    await refused.stop();
+    try {
+      await eventually(() => assert.ok(refused.logs.some((l) => l.includes('refused the login')), refused.logs.join('')));
+      seen.push(await everythingShown(refused));
+    } finally {
+      await refused.stop();
+    }
 
     const url = `rabbit://${USER}:${PASSWORD}@127.0.0.1:${proxy.port},${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`;
     const exporter = await runExporter({ 'amqp.url': url, 'amqp.queue': 'q-secrets', 'amqp.reconnect-max-delay-seconds': '1', 'log.format': 'logfmt' });

@@ -69,6 +69,7 @@ describe('bad configuration fails with one line naming the setting', () => {
     [{ 'log.level': 'verbose' }, {}, 'invalid --log.level: "verbose" must be one of debug, info, warn, error'],
     [{ 'log.format': 'xml' }, {}, 'invalid --log.format: "xml" must be one of json, logfmt'],
     [{ 'metrics.max-hosts': '0' }, {}, 'invalid --metrics.max-hosts: "0" must be an integer from 1 to 1000000'],
+    [{ 'amqp.tls-ca-file': '/nonexistent/ca.pem' }, {}, 'invalid --amqp.tls-ca-file: "/nonexistent/ca.pem" cannot be read (missing file or no permission)'],
   ];
   for (const [cli, env, message] of cases) {
     test(message, () => {

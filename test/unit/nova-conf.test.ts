@@ -14,6 +14,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       transportUrl:
         'rabbit://stackrabbit:secretrabbit@10.0.0.10:5672,stackrabbit:secretrabbit@10.0.0.11:5672/notifications',
       topics: undefined,
+      versionedTopics: undefined,
       driver: ['messagingv2'],
       notificationFormat: 'both',
       controlExchange: undefined,
@@ -27,6 +28,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
     expected: {
       transportUrl: undefined,
       topics: ['notifications', 'monitor'],
+      versionedTopics: undefined,
       driver: ['messaging'],
       notificationFormat: 'unversioned',
       controlExchange: 'nova',
@@ -40,6 +42,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
     expected: {
       transportUrl: 'rabbit://nova:nova-secret@rabbit.internal:5672/nova',
       topics: undefined,
+      versionedTopics: undefined,
       driver: ['noop'],
       notificationFormat: 'unversioned',
       controlExchange: undefined,
@@ -53,6 +56,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
     expected: {
       transportUrl: 'rabbit://nova:pa$ss$word@ctl:5672/',
       topics: ['region1_notifications', 'audit'],
+      versionedTopics: undefined,
       driver: ['messagingv2'],
       notificationFormat: 'versioned',
       controlExchange: 'nova_cell1',
@@ -66,9 +70,24 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
     expected: {
       transportUrl: 'rabbit://nova:pw@rabbit1:5672/',
       topics: ['notifications', 'searchlight_indexer'],
+      versionedTopics: undefined,
       driver: ['routing', 'messagingv2', 'log'],
       notificationFormat: 'versioned',
       controlExchange: 'nova_cell1',
+      notifyOnStateChange: undefined,
+      sendsNotifications: true,
+    },
+  },
+  {
+    name: 'reads [notifications] versioned_notifications_topics beside the oslo topics',
+    fixture: 'versioned-topics.conf',
+    expected: {
+      transportUrl: 'rabbit://nova:secret@ctl:5672/',
+      topics: ['notifications_legacy'],
+      versionedTopics: ['versioned_notifications', 'searchlight_versioned'],
+      driver: ['messagingv2'],
+      notificationFormat: 'both',
+      controlExchange: 'compute',
       notifyOnStateChange: undefined,
       sendsNotifications: true,
     },

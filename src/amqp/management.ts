@@ -1,0 +1,90 @@
+/**
+ * The little of RabbitMQ's management HTTP API that `check` needs for what AMQP cannot
+ * tell: an exchange's type and durability, a queue's arguments, and its bindings.
+ * Read-only. The URL's password goes into the Authorization header and nowhere else.
+ */
+import { redactUrlsIn } from './url.js';
+
+export class ManagementError extends Error {}
+
+export interface ExchangeInfo {
+  readonly type: string;
+  readonly durable: boolean;
+}
+
+export interface QueueInfo {
+  readonly durable: boolean;
+  readonly type?: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+}
+
+export interface BindingInfo {
+  readonly source: string;
+  readonly routing_key: string;
+}
+
+export interface ManagementClient {
+  /** The URL as a person may see it (password masked). */
+  readonly label: string;
+  /** RabbitMQ's version; throws ManagementError when the API cannot be used. */
+  version(): Promise<string>;
+  /** undefined when the exchange does not exist. */
+  exchange(vhost: string, name: string): Promise<ExchangeInfo | undefined>;
+  queue(vhost: string, name: string): Promise<QueueInfo | undefined>;
+  queueBindings(vhost: string, queue: string): Promise<BindingInfo[] | undefined>;
+}
+
+export function managementClient(url: string, timeoutSeconds: number): ManagementClient {
+  const parsed = new URL(url);
+  const username = decodeURIComponent(parsed.username);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (username !== '' || parsed.password !== '') {
+    headers['authorization'] = `Basic ${Buffer.from(`${username}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+  }
+  // fetch refuses URLs that carry credentials; they travel in the header instead.
+  parsed.username = '';
+  parsed.password = '';
+  const base = parsed.href.replace(/\/+$/, '');
+  const label = redactUrlsIn(url);
+
+  async function get<T>(path: string): Promise<T | undefined> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new ManagementError(`cannot reach the management API at ${label}: ${redactUrlsIn(why)}`);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw new ManagementError(`the management API at ${label} refused user "${username}" (401): check the user and password in --management.url`);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new ManagementError(`the management API at ${label} answered ${res.status} to ${path}`);
+    }
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ManagementError(`the management API at ${label} did not answer JSON: is it the management port (15672)?`);
+    }
+  }
+
+  const vh = (vhost: string): string => encodeURIComponent(vhost);
+  return {
+    label,
+    async version() {
+      const overview = await get<{ rabbitmq_version?: string }>('/api/overview');
+      if (overview === undefined) throw new ManagementError(`no management API at ${label} (404 for /api/overview)`);
+      return overview.rabbitmq_version ?? 'unknown';
+    },
+    exchange: (vhost, name) => get<ExchangeInfo>(`/api/exchanges/${vh(vhost)}/${encodeURIComponent(name)}`),
+    queue: (vhost, name) => get<QueueInfo>(`/api/queues/${vh(vhost)}/${encodeURIComponent(name)}`),
+    queueBindings: (vhost, queue) => get<BindingInfo[]>(`/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}/bindings`),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * `check`: connects with serve's settings and says, one line per item, whether the
+ * broker, the exchanges, the exporter's queue and its bindings are as serve needs them,
+ * and whether notifications flow. It changes nothing (passive declares only; its
+ * temporary queue is exclusive and auto-delete) unless --check.fix is given.
+ */
+import type { ChannelModel } from 'amqplib';
+import { ConnectError, connectToBroker } from '../amqp/connect.js';
+import { errorCode, serverMessage } from '../amqp/errors.js';
+import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
+import { ARG_FLAGS, bindingKeys, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
+import { hostLabel, redactedUrl } from '../amqp/url.js';
+import type { Config } from '../config.js';
+import { VERSION } from '../version.js';
+import { waitForNotification } from './check-flow.js';
+import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
+import { printable } from './tail-format.js';
+
+export interface CheckIo {
+  readonly stdout: NodeJS.WritableStream;
+  /** Aborted on Ctrl-C / SIGTERM: stops waiting for traffic. */
+  readonly signal: AbortSignal;
+}
+
+interface Context {
+  readonly config: Config;
+  readonly connection: ChannelModel;
+  readonly management: ManagementClient | undefined;
+  readonly report: (v: Verdict) => void;
+}
+
+/** Resolves with the exit code: 0 when nothing failed (warnings allowed), 1 otherwise. */
+export async function runCheck(config: Config, io: CheckIo): Promise<number> {
+  const verdicts: Verdict[] = [];
+  const report = (v: Verdict): void => {
+    verdicts.push(v);
+    io.stdout.write(`${formatVerdict(v)}\n`);
+  };
+  const done = (): number => {
+    io.stdout.write(`${summarize(verdicts)}\n`);
+    return verdicts.some((v) => v.status === 'FAIL') ? 1 : 0;
+  };
+  const { amqp, nova } = config;
+  if (nova.configFile !== undefined) {
+    report(
+      nova.silentReason
+        ? { status: 'FAIL', text: `${nova.configFile}: ${nova.silentReason}`, hint: 'set `driver = messagingv2` in [oslo_messaging_notifications] on every Nova service and restart them' }
+        : { status: 'ok', text: `${nova.configFile}: Nova sends ${nova.notificationFormat} notifications on ${amqp.topics.join(', ')} to ${amqp.exchanges.join(', ')}` },
+    );
+  }
+
+  let connection: ChannelModel;
+  try {
+    const connected = await connectToBroker({ ...amqp, connectionName: `openstack-notification-exporter ${VERSION} check` });
+    connection = connected.connection;
+    report({ status: 'ok', text: `broker ${hostLabel(connected.host)} accepted user "${connected.host.username}" on vhost "${amqp.address.vhost}"` });
+  } catch (err) {
+    const problem = err instanceof ConnectError ? err.problem : { message: String(err), permanent: false };
+    report({
+      status: 'FAIL',
+      text: `cannot use the broker ${redactedUrl(amqp.address)}: ${problem.message}`,
+      hint: problem.permanent
+        ? "use the user, password and vhost of Nova's transport_url (rabbitmqctl list_users; rabbitmqctl list_permissions -p <vhost>)"
+        : 'is RabbitMQ running and reachable from here on the host and port of --amqp.url?',
+    });
+    return done();
+  }
+  connection.on('error', () => undefined); // a lost connection fails the step in progress
+
+  try {
+    const management = await checkManagement(config, report);
+    const ctx: Context = { config, connection, management, report };
+    const present = await checkExchanges(ctx);
+    await checkQueue(ctx);
+    await checkFlow(ctx, present, io.signal);
+  } catch (err) {
+    report({ status: 'FAIL', text: `the broker refused a check: ${err instanceof Error ? serverMessage(err) : String(err)}`, hint: `does user have read and configure permissions on vhost "${amqp.address.vhost}"? (rabbitmqctl list_permissions)` });
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+  return done();
+}
+
+async function checkManagement(config: Config, report: (v: Verdict) => void): Promise<ManagementClient | undefined> {
+  const url = config.check.managementUrl;
+  if (url === undefined) return undefined;
+  const client = managementClient(url, config.amqp.connectTimeoutSeconds);
+  try {
+    const version = await client.version();
+    report({ status: 'ok', text: `management API ${client.label}: RabbitMQ ${version}` });
+    return client;
+  } catch (err) {
+    if (!(err instanceof ManagementError)) throw err;
+    report({ status: 'FAIL', text: err.message, hint: 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator' });
+    return undefined;
+  }
+}
+
+/** Returns the exchanges present at the end (found or declared by --check.fix). */
+async function checkExchanges({ config, connection, management, report }: Context): Promise<string[]> {
+  const { amqp, check } = config;
+  const present: string[] = [];
+  const durability = (durable: boolean): string => (durable ? 'durable' : 'non-durable');
+  for (const exchange of amqp.exchanges) {
+    if (!(await exchangeExists(connection, exchange))) {
+      if (check.fix) {
+        await declareExchange(connection, exchange, amqp.exchangeDurable);
+        present.push(exchange);
+        report({ status: 'ok', text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]` });
+      } else {
+        report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint: NOVA_SENDS_NOTHING_HINT });
+      }
+      continue;
+    }
+    present.push(exchange);
+    const info = await management?.exchange(amqp.address.vhost, exchange);
+    if (info === undefined) {
+      report({ status: 'ok', text: `exchange ${exchange} exists${management ? '' : ' (type and durability need --management.url)'}` });
+    } else if (info.type !== 'topic') {
+      report({ status: 'FAIL', text: `exchange ${exchange} is a ${info.type} exchange, not topic`, hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${amqp.address.vhost} ${exchange}) and let Nova declare it` });
+    } else if (info.durable !== amqp.exchangeDurable) {
+      report({
+        status: 'FAIL',
+        text: `exchange ${exchange} is ${durability(info.durable)} but --amqp.exchange-durable is ${amqp.exchangeDurable}`,
+        hint: "set --amqp.exchange-durable to Nova's [oslo_messaging_rabbit] amqp_durable_queues; if they differ, Nova's own declaration fails with 406",
+      });
+    } else {
+      report({ status: 'ok', text: `exchange ${exchange} exists (topic, ${durability(info.durable)})` });
+    }
+  }
+  return present;
+}
+
+async function checkQueue(ctx: Context): Promise<void> {
+  const { config, connection, management, report } = ctx;
+  const { amqp, check } = config;
+  const { vhost } = amqp.address;
+  const keys = amqp.exchanges.flatMap((x) => bindingKeys(amqp.topics).map((k) => `${x} ${k}`)).join(', ');
+  const stats = await withChannel(connection, (ch) => ch.checkQueue(amqp.queue)).catch((err: unknown) => {
+    if (errorCode(err) === 404) return undefined;
+    throw err;
+  });
+  if (stats === undefined) {
+    if (check.fix) {
+      await declareQueue(connection, amqp, vhost);
+      report({ status: 'ok', text: `queue ${amqp.queue} was missing: declared it and bound it (${keys}) as serve does [--check.fix]` });
+    } else {
+      report({
+        status: 'FAIL',
+        text: `queue ${amqp.queue} missing`,
+        hint: `serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix`,
+      });
+    }
+    return;
+  }
+
+  const info = await management?.queue(vhost, amqp.queue);
+  const expected = queueArguments(amqp);
+  const fixHint = (flag: string): string => `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}): until then serve fails with 406`;
+  if (info && !info.durable) {
+    report({ status: 'FAIL', text: `queue ${amqp.queue} is not durable; serve declares it durable`, hint: `delete it (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}) and let serve declare it` });
+  }
+  if (info && (info.type ?? 'classic') !== amqp.queueType) {
+    report({ status: 'FAIL', text: `queue ${amqp.queue} is a ${info.type} queue but --amqp.queue-type is ${amqp.queueType}`, hint: fixHint('--amqp.queue-type') });
+  }
+  for (const arg of ['x-expires', 'x-max-length']) {
+    const flag = ARG_FLAGS[arg] as string;
+    if (info && info.arguments[arg] !== expected[arg]) {
+      report({ status: 'FAIL', text: `queue ${amqp.queue} has ${arg} ${String(info.arguments[arg] ?? 'unset')}, serve asks for ${String(expected[arg])}`, hint: fixHint(flag) });
+    }
+  }
+  const { messageCount, consumerCount } = stats;
+  report({ status: 'ok', text: `queue ${amqp.queue} exists: ${messageCount} messages ready, ${consumerCount} consumers` });
+  if (consumerCount === 0) {
+    report({ status: 'warn', text: `nobody consumes queue ${amqp.queue}: the exporter is not running`, hint: 'start the exporter (serve); the queue keeps at most --amqp.queue-max-length messages meanwhile' });
+  }
+  if (messageCount >= amqp.queueMaxLength * 0.9) {
+    report({ status: 'warn', text: `queue ${amqp.queue} holds ${messageCount} of at most ${amqp.queueMaxLength} messages: the oldest are being dropped`, hint: 'is the exporter running and keeping up?' });
+  }
+  await checkBindings(ctx);
+}
+
+async function checkBindings({ config, connection, management, report }: Context): Promise<void> {
+  const { amqp, check } = config;
+  const wanted = amqp.exchanges.flatMap((exchange) => bindingKeys(amqp.topics).map((key) => ({ exchange, key })));
+  const listed = await management?.queueBindings(amqp.address.vhost, amqp.queue);
+  if (listed === undefined && !check.fix) {
+    report({ status: 'warn', text: `bindings of queue ${amqp.queue} not checked: AMQP cannot list bindings`, hint: 'give --management.url to check them' });
+    return;
+  }
+  const missing = wanted.filter((w) => !listed || !listed.some((b) => b.source === w.exchange && b.routing_key === w.key));
+  const shown = (list: typeof wanted): string => list.map((w) => `${w.exchange} ${w.key}`).join(', ');
+  if (check.fix && missing.length > 0) {
+    // Binding is idempotent: without a list from the management API, (re)binding all is the fix.
+    await withChannel(connection, async (ch) => {
+      for (const w of missing) await ch.bindQueue(amqp.queue, w.exchange, w.key);
+    });
+    report({ status: 'ok', text: `queue ${amqp.queue} bound (${shown(missing)}) as serve does [--check.fix]` });
+    return;
+  }
+  for (const w of missing) {
+    report({ status: 'FAIL', text: `queue ${amqp.queue} is not bound to ${w.exchange} with ${w.key}`, hint: 'serve binds it when it starts: restart the exporter, or run check --check.fix' });
+  }
+  if (missing.length === 0) report({ status: 'ok', text: `queue ${amqp.queue} is bound (${shown(wanted)})` });
+}
+
+async function checkFlow({ config, connection, report }: Context, exchanges: string[], signal: AbortSignal): Promise<void> {
+  const { amqp, check } = config;
+  if (check.waitSeconds === 0) {
+    report({ status: 'warn', text: 'notification flow not checked (--check.wait-seconds 0)' });
+    return;
+  }
+  if (exchanges.length === 0) return; // each missing exchange has failed already
+  const where = `${exchanges.join(', ')} (${bindingKeys(amqp.topics).join(', ')})`;
+  const got = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal);
+  if (got === undefined) {
+    report({ status: 'FAIL', text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`, hint: NOTHING_FLOWING_HINT });
+  } else if (!got.decoded.ok) {
+    report({ status: 'warn', text: `a message arrived on ${got.exchange} (${got.routingKey}) but is not a notification: ${got.decoded.reason}`, hint: 'serve drops such messages and counts them by reason' });
+  } else {
+    const n = got.decoded.notification;
+    report({ status: 'ok', text: `notifications flow: got ${printable(n.eventType)} from ${printable(n.publisherId || 'an unknown publisher')} on ${got.exchange} (${got.routingKey})` });
+  }
+}
