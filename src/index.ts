@@ -10,6 +10,7 @@ import { ExporterMetrics, type ExporterMetricsSources } from './metrics/exporter
 import { Inventory } from './metrics/inventory.js';
 import { LabelLimiter } from './metrics/labels.js';
 import { NotificationMetrics } from './metrics/notification-metrics.js';
+import { RecentActivity } from './metrics/recent-activity.js';
 import { createRegistry } from './metrics/registry.js';
 import { RecentIds } from './notifications/dedup.js';
 import { createPipeline, type Outcome } from './pipeline.js';
@@ -32,6 +33,7 @@ export interface ExporterDeps {
 export interface CountingPipeline {
   readonly pipeline: (body: Uint8Array) => Outcome;
   readonly exporterMetrics: ExporterMetrics;
+  readonly activity: RecentActivity;
 }
 
 /**
@@ -64,12 +66,15 @@ export function createCountingPipeline(
     (label) => (label === 'host' ? config.metrics.maxHosts : config.metrics.maxLabelValues),
     (label) => exporterMetrics.labelOverflow.inc({ label }),
   );
+  // Values re-bounded without counting: the metrics already counted any overflow.
+  const activity = new RecentActivity({ now, label: (label, value) => limiter.bound(label, value, false) });
   const metrics = new NotificationMetrics(registry, {
     instanceFormat: config.nova.notificationFormat === 'unversioned' ? 'legacy' : 'versioned',
     limiter,
     tracker,
     inventory,
     now,
+    activity,
   });
   const pipeline = createPipeline({
     decode: { maxMessageBytes: config.amqp.maxMessageBytes },
@@ -78,7 +83,7 @@ export function createCountingPipeline(
     exporterMetrics,
     badInput: new RateLimitedLog(log, 10),
   });
-  return { pipeline, exporterMetrics };
+  return { pipeline, exporterMetrics, activity };
 }
 
 /** Wires the stages: consumer → pipeline (decode, dedup, metrics) → registry → HTTP. */
@@ -87,7 +92,7 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
   const now = deps.now ?? (() => Date.now() / 1000);
   const registry = createRegistry();
   // These closures read `consumer`, declared below: they only run at scrape time, after it exists.
-  const { pipeline, exporterMetrics } = createCountingPipeline(config, registry, log, now, {
+  const { pipeline, exporterMetrics, activity } = createCountingPipeline(config, registry, log, now, {
     connected: () => consumer.state === 'consuming',
     queueStats: () => consumer.queueStats(),
   });
@@ -122,6 +127,7 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
       queue: amqp.queue,
       settings: config.display,
     }),
+    activity: () => activity.summary(),
     log,
   });
   const server: Server = await listen(app, config.web.listenAddress.host, config.web.listenAddress.port);

@@ -1,3 +1,7 @@
+import type { ActivitySummary } from '../metrics/recent-activity.js';
+import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection } from './activity-view.js';
+import { escapeHtml } from './html.js';
+
 export interface LandingInfo {
   readonly version: string;
   readonly telemetryPath: string;
@@ -7,11 +11,11 @@ export interface LandingInfo {
   readonly queue: string;
   /** Flag → value, already redacted. */
   readonly settings: Readonly<Record<string, string>>;
+  /** The live summary; the page refreshes it in place when present. */
+  readonly activity?: ActivitySummary;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 /** The landing page, in the style of the Prometheus exporters: what runs, how, and where the metrics are. */
 export function landingPage(info: LandingInfo): string {
@@ -32,13 +36,13 @@ body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; color
 code { background: #f3f3f3; padding: 0 .2em; }
 table { border-collapse: collapse; } td { padding: .15rem .8rem .15rem 0; vertical-align: top; }
 .state { font-weight: bold; }
-</style>
+${info.activity ? ACTIVITY_STYLE : ''}</style>
 </head>
 <body>
 <h1>OpenStack Notification Exporter</h1>
 <p>Version <code>${e(info.version)}</code> · broker link: <span class="state" id="state">${e(info.state)}</span></p>
 <p><a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
-<h2>Bindings</h2>
+${info.activity ? `${activitySection(info.activity)}\n${ACTIVITY_SCRIPT}\n` : ''}<h2>Bindings</h2>
 <ul>
 ${bindings}
 </ul>

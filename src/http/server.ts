@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
+import type { ActivitySummary } from '../metrics/recent-activity.js';
 import { openMetricsView } from '../metrics/registry.js';
+import { activitySection, SUMMARY_HTML_PATH, SUMMARY_JSON_PATH } from './activity-view.js';
 import { landingPage, type LandingInfo } from './landing.js';
 
 export interface HttpOptions {
@@ -12,6 +14,8 @@ export interface HttpOptions {
   readonly registry: Registry;
   readonly ready: () => boolean;
   readonly landing: () => LandingInfo;
+  /** The landing page's live summary; without it the page is static and /api/summary is 404. */
+  readonly activity?: () => ActivitySummary;
   readonly log: Logger;
 }
 
@@ -41,8 +45,17 @@ export function createApp(options: HttpOptions): express.Express {
     res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'Ready\n' : 'Not ready: not consuming from the broker\n');
   });
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(options.landing()));
+    res.type('html').send(landingPage({ ...options.landing(), activity: options.activity?.() }));
   });
+  const { activity } = options;
+  if (activity) {
+    app.get(SUMMARY_JSON_PATH, (_req, res) => {
+      res.set('cache-control', 'no-store').json(activity());
+    });
+    app.get(SUMMARY_HTML_PATH, (_req, res) => {
+      res.set('cache-control', 'no-store').type('html').send(activitySection(activity()));
+    });
+  }
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });

@@ -4,6 +4,7 @@ import type { InstanceEvent, Notification, PayloadFormat } from '../notification
 import { ActionTracker } from './action-tracker.js';
 import { Inventory } from './inventory.js';
 import { BoundedChildren, type LabelLimiter } from './labels.js';
+import type { RecentActivity } from './recent-activity.js';
 
 export interface NotificationMetricsOptions {
   /** Instance metrics come from this format only, so `both` never counts an event twice. */
@@ -13,6 +14,8 @@ export interface NotificationMetricsOptions {
   readonly inventory: Inventory;
   /** Wall clock, epoch seconds. */
   readonly now: () => number;
+  /** The landing page's live summary, fed what the metrics counted. */
+  readonly activity?: RecentActivity;
 }
 
 // Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
@@ -143,9 +146,13 @@ export class NotificationMetrics {
     const t = this.options.now();
     this.notifications.get(n.eventType, n.priority, n.publisher, n.host).inc();
     this.lastReceived.get(n.publisher, n.host).set(t);
+    this.options.activity?.notification(n);
     if (n.format !== this.options.instanceFormat) return;
     const event = instanceEvent(n);
-    if (event) this.recordInstance(n, event, n.timestampSeconds ?? t);
+    if (event) {
+      this.recordInstance(n, event, n.timestampSeconds ?? t);
+      this.options.activity?.instanceEvent(n, event);
+    }
   }
 
   private recordInstance(n: Notification, e: InstanceEvent, at: number): void {

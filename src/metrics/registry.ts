@@ -10,10 +10,32 @@ export function createRegistry(): Registry {
 /**
  * prom-client fixes a registry's exposition format at construction, so OpenMetrics is
  * served from a second registry holding the very same metric objects.
+ * Its OpenMetrics rendering renames every counter in place (`x_total` → `x`) and never
+ * renames it back, so the text format would lose `_total` after Prometheus's first scrape:
+ * the view restores the names, and the two formats never render at the same time.
  */
 export function openMetricsView(registry: Registry): Registry<OpenMetricsContentType> {
   const RegistryClass = Registry as unknown as new (type: OpenMetricsContentType) => Registry<OpenMetricsContentType>;
   const view = new RegistryClass(Registry.OPENMETRICS_CONTENT_TYPE);
   for (const metric of registry.getMetricsAsArray()) view.registerMetric(metric as unknown as Metric);
+
+  let rendering: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(render: () => Promise<T>): Promise<T> => {
+    const next = rendering.then(render, render);
+    rendering = next.catch(() => undefined);
+    return next;
+  };
+  const renderText = registry.metrics.bind(registry);
+  registry.metrics = () => exclusive(renderText);
+  const renderOpenMetrics = view.metrics.bind(view);
+  view.metrics = () =>
+    exclusive(async () => {
+      const names = registry.getMetricsAsArray().map((m) => [m as { name: string }, m.name] as const);
+      try {
+        return await renderOpenMetrics();
+      } finally {
+        for (const [metric, name] of names) metric.name = name;
+      }
+    });
   return view;
 }

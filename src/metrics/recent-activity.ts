@@ -1,0 +1,161 @@
+/**
+ * What the landing page shows live: notification rate, top event types and hosts, and the
+ * latest state transitions and errors. Fixed-size rings and capped tallies, so its memory
+ * does not grow with traffic. It is fed the same label values the metrics get (after the
+ * label caps), so every number and row on the page matches a series in /metrics.
+ */
+
+import type { InstanceEvent, Notification } from '../notifications/types.js';
+
+/** Seconds the rate is averaged over: long enough to smooth bursts, short enough to feel live. */
+export const RATE_WINDOW_SECONDS = 10;
+export const TOP = 10;
+export const RECENT = 20;
+/** A tally holds at most this many names; the limiter normally keeps them far fewer. */
+const MAX_NAMES = 10_000;
+const OVERFLOW = 'other';
+
+export interface Tally {
+  readonly name: string;
+  readonly count: number;
+}
+
+export interface StateTransitionRow {
+  /** Epoch seconds when it arrived: in arrival order and on the page's clock, unlike Nova's own. */
+  readonly at: number;
+  /** An instance uuid is fine to show here; it never becomes a label. */
+  readonly instance: string | undefined;
+  readonly host: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ErrorRow {
+  readonly at: number;
+  readonly eventType: string;
+  readonly host: string;
+  /** Class name only: the message text may quote user data and stays out. */
+  readonly exception: string;
+}
+
+export interface ActivitySummary {
+  /** Epoch seconds when the summary was taken. */
+  readonly now: number;
+  readonly total: number;
+  readonly rateWindowSeconds: number;
+  readonly ratePerSecond: number;
+  readonly eventTypes: readonly Tally[];
+  readonly hosts: readonly Tally[];
+  readonly transitions: readonly StateTransitionRow[];
+  readonly errors: readonly ErrorRow[];
+}
+
+export interface RecentActivityOptions {
+  /** Epoch seconds. */
+  readonly now: () => number;
+  /**
+   * The value the metrics record for a label value (the limiter's cap and cut), so the page
+   * never shows a name /metrics has as `other`. Identity when omitted.
+   */
+  readonly label?: (label: string, value: string) => string;
+}
+
+/** Keeps the newest `size` items, oldest overwritten first. */
+class Ring<T> {
+  private readonly items: T[] = [];
+  private next = 0;
+
+  constructor(private readonly size: number) {}
+
+  push(item: T): void {
+    if (this.items.length < this.size) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  /** Newest first. */
+  newestFirst(): T[] {
+    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)].reverse();
+  }
+}
+
+class CappedTally {
+  private readonly counts = new Map<string, number>();
+
+  add(name: string): void {
+    const key = this.counts.has(name) || this.counts.size < MAX_NAMES ? name : OVERFLOW;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  top(n: number): Tally[] {
+    return [...this.counts]
+      .map(([name, count]) => ({ name, count }))
+      .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, n);
+  }
+}
+
+export class RecentActivity {
+  private total = 0;
+  private readonly eventTypes = new CappedTally();
+  private readonly hosts = new CappedTally();
+  // One slot per second, one more than the window so the current second never overwrites it.
+  private readonly perSecond = new Array<number>(RATE_WINDOW_SECONDS + 1).fill(0);
+  private readonly slotSecond = new Array<number>(RATE_WINDOW_SECONDS + 1).fill(-1);
+  private readonly transitions = new Ring<StateTransitionRow>(RECENT);
+  private readonly errors = new Ring<ErrorRow>(RECENT);
+
+  private readonly label: (label: string, value: string) => string;
+
+  constructor(private readonly options: RecentActivityOptions) {
+    this.label = options.label ?? ((_label, value) => value);
+  }
+
+  /** Every counted notification, as openstack_notifications_total sees it. */
+  notification(n: Pick<Notification, 'eventType' | 'host'>): void {
+    this.total++;
+    this.eventTypes.add(this.label('event_type', n.eventType));
+    this.hosts.add(this.label('host', n.host));
+    const second = Math.floor(this.options.now());
+    const slot = second % this.perSecond.length;
+    if (this.slotSecond[slot] !== second) {
+      this.slotSecond[slot] = second;
+      this.perSecond[slot] = 0;
+    }
+    this.perSecond[slot] = (this.perSecond[slot] ?? 0) + 1;
+  }
+
+  /** An instance event the instance metrics counted (so only the format they follow). */
+  instanceEvent(n: Pick<Notification, 'eventType'>, e: InstanceEvent): void {
+    const at = this.options.now();
+    const host = this.label('host', e.host);
+    if (e.stateTransition) {
+      const { from, to } = e.stateTransition;
+      this.transitions.push({ at, instance: e.instanceId, host, from: this.label('from_state', from), to: this.label('to_state', to) });
+    }
+    if (e.isError) {
+      const exception = this.label('exception', e.exception ?? 'unknown');
+      this.errors.push({ at, eventType: this.label('event_type', n.eventType), host, exception });
+    }
+  }
+
+  summary(): ActivitySummary {
+    const now = this.options.now();
+    // Whole seconds only: the current one is still filling and would drag the rate down.
+    const current = Math.floor(now);
+    let inWindow = 0;
+    this.slotSecond.forEach((second, slot) => {
+      if (second >= current - RATE_WINDOW_SECONDS && second < current) inWindow += this.perSecond[slot] ?? 0;
+    });
+    return {
+      now,
+      total: this.total,
+      rateWindowSeconds: RATE_WINDOW_SECONDS,
+      ratePerSecond: inWindow / RATE_WINDOW_SECONDS,
+      eventTypes: this.eventTypes.top(TOP),
+      hosts: this.hosts.top(TOP),
+      transitions: this.transitions.newestFirst(),
+      errors: this.errors.newestFirst(),
+    };
+  }
+}

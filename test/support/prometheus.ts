@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { PROMETHEUS_DIR } from './queries.js';
+import { eventually } from './exporter.js';
+
+export const PROMETHEUS_BIN = '/usr/bin/prometheus';
+
+/** A port free right now (the kernel's pick); Prometheus cannot bind port 0 and report it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+export interface QueryResult {
+  status: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType: string; result: PromSample[] | [number, string] };
+}
+
+export interface AlertingRule {
+  name: string;
+  state: 'inactive' | 'pending' | 'firing';
+  lastEvaluation: string;
+  health: string;
+  lastError?: string;
+}
+
+export interface RunningPrometheus {
+  readonly url: string;
+  /** Instant query; resolves with Prometheus's answer, errors included. */
+  query(expr: string): Promise<QueryResult>;
+  /** Range query over the last `seconds`. */
+  queryRange(expr: string, seconds: number, stepSeconds: number): Promise<QueryResult>;
+  alertingRules(): Promise<AlertingRule[]>;
+  stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** host:port of the exporter to scrape, in place of the compose stack's `exporter:9851`. */
+  readonly target: string;
+  /** Rule files; default the repository's prometheus/alerts.yml. */
+  readonly ruleFiles?: readonly string[];
+  readonly intervalSeconds?: number;
+}
+
+/**
+ * prometheus/prometheus.yml as the compose stack runs it, for a local exporter: same jobs
+ * and rules, the target swapped, the intervals shortened so a test sees data in seconds.
+ */
+export async function localPrometheusConfig(options: PrometheusOptions): Promise<string> {
+  const config = parse(await readFile(path.join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as {
+    global: Record<string, string>;
+    rule_files: string[];
+    scrape_configs: { static_configs: { targets: string[] }[] }[];
+  };
+  const every = `${options.intervalSeconds ?? 1}s`;
+  config.global = { ...config.global, scrape_interval: every, evaluation_interval: every };
+  config.rule_files = [...(options.ruleFiles ?? config.rule_files.map((f) => path.resolve(PROMETHEUS_DIR, f)))];
+  for (const job of config.scrape_configs) {
+    for (const sc of job.static_configs) sc.targets = sc.targets.map((t) => (t === 'exporter:9851' ? options.target : t));
+  }
+  return stringify(config);
+}
+
+/** A real Prometheus in a temp dir of its own; stop() kills it and removes the dir. */
+export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'osne-prometheus-'));
+  const configFile = path.join(dir, 'prometheus.yml');
+  await writeFile(configFile, await localPrometheusConfig(options));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${stderr}`);
+      const res = await fetch(`${url}/-/ready`);
+      if (!res.ok) throw new Error(`prometheus not ready: ${res.status}`);
+    }, 20_000, 100);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const api = async (endpoint: string, params: Record<string, string>): Promise<QueryResult> => {
+    const res = await fetch(`${url}/api/v1/${endpoint}`, { method: 'POST', body: new URLSearchParams(params) });
+    return (await res.json()) as QueryResult;
+  };
+  return {
+    url,
+    query: (expr) => api('query', { query: expr }),
+    queryRange: (expr, seconds, stepSeconds) => {
+      const end = Date.now() / 1000;
+      return api('query_range', { query: expr, start: String(end - seconds), end: String(end), step: String(stepSeconds) });
+    },
+    async alertingRules() {
+      const res = await fetch(`${url}/api/v1/rules?type=alert`);
+      const body = (await res.json()) as { data: { groups: { rules: AlertingRule[] }[] } };
+      return body.data.groups.flatMap((g) => g.rules);
+    },
+    stop,
+  };
+}
