@@ -6,6 +6,7 @@ import { runTail } from './commands/tail.js';
 import { buildConfig, ConfigError, type Config, type RawFlags } from './config.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagSpec } from './flags.js';
 import { startExporter } from './index.js';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -36,10 +37,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function serve(raw: RawFlags): Promise<void> {
-  let config;
+/** The command's configuration, or exit 2 with one line; then the logger that masks its passwords. */
+function configure(command: CommandName, raw: RawFlags, destination?: DestinationStream): { config: Config; log: Logger } {
+  let config: Config;
   try {
-    config = buildConfig(raw, process.env);
+    config = buildConfig(raw, process.env, { command });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -48,7 +50,13 @@ async function serve(raw: RawFlags): Promise<void> {
     level: config.log.level,
     format: config.log.format,
     secrets: config.amqp.address.hosts.map((h) => h.password),
+    ...(destination ? { destination } : {}),
   });
+  return { config, log };
+}
+
+async function serve(raw: RawFlags): Promise<void> {
+  const { config, log } = configure('serve', raw);
   if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
   // Handlers go in before start-up, so a signal during it still ends in a clean stop.
   let signalled: string | undefined;
@@ -91,19 +99,7 @@ async function runCommand(
   raw: RawFlags,
   run: (config: Config, log: Logger, signal: AbortSignal) => Promise<number>,
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = buildConfig(raw, process.env, { command });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-  const log = createLogger({
-    level: config.log.level,
-    format: config.log.format,
-    secrets: config.amqp.address.hosts.map((h) => h.password),
-    destination: process.stderr,
-  });
+  const { config, log } = configure(command, raw, process.stderr);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { TopologySpec } from './amqp/topology.js';
 import type { BrokerAddress } from './amqp/url.js';
 import { redactedUrl, redactUrlsIn } from './amqp/url.js';
 import {
@@ -17,16 +18,10 @@ import type { Priority } from './notifications/types.js';
 
 export type NotificationFormat = 'unversioned' | 'versioned' | 'both';
 
-export interface AmqpConfig {
+/** The broker settings: where to connect, and the topology the exporter declares. */
+export interface AmqpConfig extends TopologySpec {
   readonly address: BrokerAddress;
   readonly tls: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
-  readonly exchanges: readonly string[];
-  readonly topics: readonly string[];
-  readonly exchangeDurable: boolean;
-  readonly queue: string;
-  readonly queueType: 'classic' | 'quorum';
-  readonly queueExpiresSeconds: number;
-  readonly queueMaxLength: number;
   readonly prefetch: number;
   readonly maxMessageBytes: number;
   readonly heartbeatIntervalSeconds: number;

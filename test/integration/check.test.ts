@@ -2,34 +2,23 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { TestBroker, uniqueName } from '../support/broker.js';
+import { describe, test } from 'node:test';
+import { uniqueName } from '../support/broker.js';
 import { runCli } from '../support/cli.js';
 import { runExporter, eventually } from '../support/exporter.js';
 import { lifecycle } from '../support/fixtures.js';
-import { createVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
+import { suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
 
 const MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
 
 /** `check` against the real broker and its management API, one vhost for all, fresh names per test. */
 describe('check', () => {
-  let vhost: Awaited<ReturnType<typeof createVhost>>;
-  let broker: TestBroker;
-
-  before(async () => {
-    vhost = await createVhost();
-    broker = await TestBroker.open(vhost.url);
-  });
-
-  after(async () => {
-    await broker?.close();
-    await vhost?.remove();
-  });
+  const suite = suiteVhost();
 
   const check = (exchange: string, queue: string, ...args: string[]) =>
-    runCli(['check', '--amqp.url', vhost.url, '--amqp.exchange', exchange, '--amqp.queue', queue, ...args]);
+    runCli(['check', '--amqp.url', suite.vhost.url, '--amqp.exchange', exchange, '--amqp.queue', queue, ...args]);
   const lines = (out: string, status: 'ok' | 'warn' | 'FAIL'): string[] => out.split('\n').filter((l) => l.startsWith(`${status} `));
-  const queueNames = async (): Promise<string[]> => (await listQueues(vhost.name)).map((q) => String(q['name']));
+  const queueNames = async (): Promise<string[]> => (await listQueues(suite.vhost.name)).map((q) => String(q['name']));
 
   test('a missing exchange fails with the nova.conf hint, and nothing is created', async () => {
     const exchange = uniqueName('nova');
@@ -42,12 +31,12 @@ describe('check', () => {
       new RegExp(`^FAIL  exchange ${exchange} missing \\(hint: Nova has not sent a notification yet: check \`driver = messagingv2\` in \\[oslo_messaging_notifications\\]`, 'm'),
     );
     assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*--check\\.fix\\)$`, 'm'));
-    assert.ok(!(await listExchanges(vhost.name)).some((x) => x.name === exchange));
+    assert.ok(!(await listExchanges(suite.vhost.name)).some((x) => x.name === exchange));
     assert.ok(!(await queueNames()).includes(queue));
   });
 
   test('wrong credentials fail with exit 1 and no password printed', async () => {
-    const url = vhost.url.replace('guest:guest', 'guest:hunter2-wrong');
+    const url = suite.vhost.url.replace('guest:guest', 'guest:hunter2-wrong');
     const r = await runCli(['check', '--amqp.url', url, '--management.url', 'http://guest:hunter3-wrong@127.0.0.1:15672']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^FAIL {2}cannot use the broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\/osne-test-\w+: broker 127\.0\.0\.1:5672 refused the login of user "guest".*\(hint: /m);
@@ -56,7 +45,7 @@ describe('check', () => {
   });
 
   test('a missing queue fails and is not created', async () => {
-    const exchange = await broker.exchange('nova');
+    const exchange = await suite.broker.exchange('nova');
     const queue = uniqueName('osne-q');
     const r = await check(exchange, queue, '--check.wait-seconds', '0');
     assert.equal(r.code, 1);
@@ -66,20 +55,20 @@ describe('check', () => {
   });
 
   test('--check.fix declares the exchange as oslo does and the queue and bindings as serve does', async () => {
-    const exchange = broker.track('exchange', uniqueName('nova'));
-    const queue = broker.track('queue', uniqueName('osne-q'));
+    const exchange = suite.broker.track('exchange', uniqueName('nova'));
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
     const r = await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--check\\.fix\\]$`, 'm'));
     assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} was missing: declared it and bound it \\(${exchange} notifications\\.\\*\\) as serve does`, 'm'));
-    assert.deepEqual((await listExchanges(vhost.name)).find((x) => x.name === exchange), { name: exchange, type: 'topic', durable: false });
-    const q = (await listQueues(vhost.name)).find((x) => x['name'] === queue);
+    assert.deepEqual((await listExchanges(suite.vhost.name)).find((x) => x.name === exchange), { name: exchange, type: 'topic', durable: false });
+    const q = (await listQueues(suite.vhost.name)).find((x) => x['name'] === queue);
     assert.equal(q?.['durable'], true);
     assert.deepEqual(q?.['arguments'], [
       ['x-expires', 'signedint', 3_600_000],
       ['x-max-length', 'signedint', 100_000],
     ]);
-    const bindings = await rabbitmqctl('list_bindings', '-p', vhost.name, '--formatter', 'json', 'source_name', 'destination_name', 'routing_key');
+    const bindings = await rabbitmqctl('list_bindings', '-p', suite.vhost.name, '--formatter', 'json', 'source_name', 'destination_name', 'routing_key');
     assert.ok((JSON.parse(bindings) as Record<string, string>[]).some((b) => b['source_name'] === exchange && b['destination_name'] === queue && b['routing_key'] === 'notifications.*'));
 
     // Now the management API sees everything in place.
@@ -91,8 +80,8 @@ describe('check', () => {
   });
 
   test('nothing flowing fails after --check.wait-seconds, and its temporary queue vanishes', async () => {
-    const exchange = broker.track('exchange', uniqueName('nova'));
-    const queue = broker.track('queue', uniqueName('osne-q'));
+    const exchange = suite.broker.track('exchange', uniqueName('nova'));
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
     assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
     const r = await check(exchange, queue, '--check.wait-seconds', '1');
     assert.equal(r.code, 1);
@@ -105,11 +94,11 @@ describe('check', () => {
   });
 
   test('all good: every line ok and exit 0 while the exporter runs and Nova publishes', async () => {
-    const exchange = await broker.exchange('nova');
-    const queue = broker.track('queue', uniqueName('osne-q'));
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.exchange': [exchange], 'amqp.queue': queue });
+    const exchange = await suite.broker.exchange('nova');
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.exchange': [exchange], 'amqp.queue': queue });
     const message = lifecycle()[0] as Record<string, unknown>;
-    const publisher = setInterval(() => broker.publishOslo(exchange, message), 100);
+    const publisher = setInterval(() => suite.broker.publishOslo(exchange, message), 100);
     try {
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
       const r = await check(exchange, queue, '--management.url', MANAGEMENT_URL);
@@ -126,20 +115,20 @@ describe('check', () => {
   });
 
   test('with the management API, a durable exchange against --amqp.exchange-durable false fails, and so does a direct one', async () => {
-    const durable = broker.track('exchange', uniqueName('nova'));
-    await broker.channel.assertExchange(durable, 'topic', { durable: true });
-    const direct = broker.track('exchange', uniqueName('nova'));
-    await broker.channel.assertExchange(direct, 'direct', { durable: false });
-    const r = await runCli(['check', '--amqp.url', vhost.url, '--amqp.exchange', durable, '--amqp.exchange', direct, '--amqp.queue', uniqueName('osne-q'), '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL]);
+    const durable = suite.broker.track('exchange', uniqueName('nova'));
+    await suite.broker.channel.assertExchange(durable, 'topic', { durable: true });
+    const direct = suite.broker.track('exchange', uniqueName('nova'));
+    await suite.broker.channel.assertExchange(direct, 'direct', { durable: false });
+    const r = await runCli(['check', '--amqp.url', suite.vhost.url, '--amqp.exchange', durable, '--amqp.exchange', direct, '--amqp.queue', uniqueName('osne-q'), '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^FAIL  exchange ${durable} is durable but --amqp\\.exchange-durable is false \\(hint: set --amqp\\.exchange-durable to Nova's`, 'm'));
     assert.match(r.stdout, new RegExp(`^FAIL  exchange ${direct} is a direct exchange, not topic \\(hint: `, 'm'));
   });
 
   test('with the management API, a queue declared with other arguments fails naming the flag', async () => {
-    const exchange = await broker.exchange('nova');
-    const queue = broker.track('queue', uniqueName('osne-q'));
-    await broker.channel.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 5 } });
+    const exchange = await suite.broker.exchange('nova');
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    await suite.broker.channel.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 5 } });
     const r = await check(exchange, queue, '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} has x-max-length 5, serve asks for 100000 \\(hint: set --amqp\\.queue-max-length to match, or delete the queue`, 'm'));
@@ -150,11 +139,11 @@ describe('check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osne-check-'));
     try {
       const conf = join(dir, 'nova.conf');
-      writeFileSync(conf, `[DEFAULT]\ntransport_url = ${vhost.url.replace('amqp:', 'rabbit:')}\n\n[oslo_messaging_notifications]\ndriver = noop\n`);
+      writeFileSync(conf, `[DEFAULT]\ntransport_url = ${suite.vhost.url.replace('amqp:', 'rabbit:')}\n\n[oslo_messaging_notifications]\ndriver = noop\n`);
       const r = await runCli(['check', '--nova.config-file', conf, '--amqp.queue', uniqueName('osne-q'), '--check.wait-seconds', '0']);
       assert.equal(r.code, 1);
       assert.equal(lines(r.stdout, 'FAIL')[0], `FAIL  ${conf}: Nova sends no notifications: [oslo_messaging_notifications] driver is noop (hint: set \`driver = messagingv2\` in [oslo_messaging_notifications] on every Nova service and restart them)`);
-      assert.match(r.stdout, new RegExp(`accepted user "guest" on vhost "${vhost.name}"`));
+      assert.match(r.stdout, new RegExp(`accepted user "guest" on vhost "${suite.vhost.name}"`));
       assert.ok(!r.stdout.includes('guest:guest'));
     } finally {
       rmSync(dir, { recursive: true, force: true });

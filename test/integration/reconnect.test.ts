@@ -4,7 +4,7 @@ import { TestBroker } from '../support/broker.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
 import { valueOf } from '../support/metrics-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createVhost, rabbitmqctl } from '../support/vhost.js';
+import { suiteVhost, rabbitmqctl } from '../support/vhost.js';
 
 const update = (host: string) => ({ event_type: 'compute.instance.update', priority: 'INFO', publisher_id: `compute.${host}`, payload: {} });
 
@@ -17,29 +17,24 @@ async function waitReady(exporter: RunningExporter, status = 200): Promise<void>
 }
 
 describe('broker faults', () => {
-  let vhost: Awaited<ReturnType<typeof createVhost>>;
-  let broker: TestBroker;
+  const suite = suiteVhost();
   let proxy: TcpProxy;
 
   before(async () => {
-    vhost = await createVhost();
-    broker = await TestBroker.open(vhost.url);
     proxy = await TcpProxy.start();
   });
   after(async () => {
     await proxy?.close();
-    await broker?.close();
-    await vhost?.remove();
   });
 
-  const viaProxy = () => `amqp://guest:guest@127.0.0.1:${proxy.port}/${vhost.name}`;
+  const viaProxy = () => `amqp://guest:guest@127.0.0.1:${proxy.port}/${suite.vhost.name}`;
   const fastRetry = { 'amqp.reconnect-max-delay-seconds': '1', 'amqp.connect-timeout-seconds': '2' };
 
   test('a cut connection: not ready and disconnected meanwhile, then reconnected with counters kept', async () => {
     const exporter = await runExporter({ 'amqp.url': viaProxy(), 'amqp.queue': 'q-cut', ...fastRetry });
     try {
       await waitReady(exporter);
-      for (let i = 0; i < 5; i++) broker.publishOslo('nova', update('h1'));
+      for (let i = 0; i < 5; i++) suite.broker.publishOslo('nova', update('h1'));
       await eventually(async () => assert.equal(await counted(exporter), 5));
 
       proxy.stall(); // reconnect attempts hang until resumed, so the outage can be observed
@@ -51,7 +46,7 @@ describe('broker faults', () => {
 
       proxy.resume();
       await waitReady(exporter);
-      for (let i = 0; i < 5; i++) broker.publishOslo('nova', update('h1'));
+      for (let i = 0; i < 5; i++) suite.broker.publishOslo('nova', update('h1'));
       await eventually(async () => assert.equal(await counted(exporter), 10));
       const s = await exporter.scrape();
       assert.equal(valueOf(s, 'openstack_notification_exporter_amqp_connected'), 1);
@@ -73,7 +68,7 @@ describe('broker faults', () => {
         assert.equal(valueOf(s, 'openstack_notification_exporter_amqp_reconnects_total'), 1);
         assert.equal(valueOf(s, 'openstack_notification_exporter_amqp_connected'), 1);
       }, 30_000);
-      broker.publishOslo('nova', update('h2'));
+      suite.broker.publishOslo('nova', update('h2'));
       await eventually(async () => assert.equal(await counted(exporter), 1));
     } finally {
       await exporter.stop();
@@ -89,7 +84,7 @@ describe('broker faults', () => {
       proxy.resume();
       await waitReady(exporter);
       assert.ok(exporter.logs.some((l) => /heartbeat/i.test(l)), 'the heartbeat timeout is named in the log');
-      broker.publishOslo('nova', update('h3'));
+      suite.broker.publishOslo('nova', update('h3'));
       await eventually(async () => assert.equal(await counted(exporter), 1));
     } finally {
       proxy.resume();
@@ -98,7 +93,7 @@ describe('broker faults', () => {
   });
 
   test('tries every host of the URL in turn', async () => {
-    const url = `amqp://guest:guest@127.0.0.1:1,guest:guest@127.0.0.1:5672/${vhost.name}`;
+    const url = `amqp://guest:guest@127.0.0.1:1,guest:guest@127.0.0.1:5672/${suite.vhost.name}`;
     const exporter = await runExporter({ 'amqp.url': url, 'amqp.queue': 'q-hosts' });
     try {
       await waitReady(exporter);
@@ -110,16 +105,16 @@ describe('broker faults', () => {
   });
 
   test('a queue deleted under the consumer is re-declared and consumption resumes', async () => {
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': 'q-deleted', ...fastRetry });
+    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-deleted', ...fastRetry });
     try {
       await waitReady(exporter);
-      await broker.channel.deleteQueue('q-deleted');
+      await suite.broker.channel.deleteQueue('q-deleted');
       await eventually(() => assert.ok(exporter.logs.some((l) => l.includes('consumer cancelled by the broker'))));
       await eventually(async () => {
         const s = await exporter.scrape(); // the scrape-time queue check must survive the 404 as well
         assert.equal(valueOf(s, 'openstack_notification_exporter_queue_consumers'), 1);
       }, 30_000);
-      broker.publishOslo('nova', update('h4'));
+      suite.broker.publishOslo('nova', update('h4'));
       await eventually(async () => assert.equal(await counted(exporter), 1));
     } finally {
       await exporter.stop();
@@ -127,10 +122,10 @@ describe('broker faults', () => {
   });
 
   test('a broker restart (stop_app / start_app) is survived: topology re-declared, counting resumes', async () => {
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': 'q-restart', ...fastRetry });
+    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-restart', ...fastRetry });
     try {
       await waitReady(exporter);
-      broker.publishOslo('nova', update('h5'));
+      suite.broker.publishOslo('nova', update('h5'));
       await eventually(async () => assert.equal(await counted(exporter), 1));
       await rabbitmqctl('stop_app');
       await waitReady(exporter, 503);
@@ -138,7 +133,7 @@ describe('broker faults', () => {
       await rabbitmqctl('await_startup');
       await waitReady(exporter);
       // The test's own connection died with the broker: publish on a fresh one.
-      const again = await TestBroker.open(vhost.url);
+      const again = await TestBroker.open(suite.vhost.url);
       try {
         again.publishOslo('nova', update('h5'));
         await eventually(async () => assert.equal(await counted(exporter), 2));
@@ -148,18 +143,18 @@ describe('broker faults', () => {
       assert.ok(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_reconnects_total') >= 1);
     } finally {
       await exporter.stop();
-      broker = await TestBroker.open(vhost.url);
+      suite.broker = await TestBroker.open(suite.vhost.url); // the old connection died with the broker
     }
   });
 
   test('under a broker memory alarm (publishers blocked) the exporter keeps draining', async () => {
-    for (let i = 0; i < 20; i++) broker.publishOslo('nova', update('h6'));
-    await broker.channel.assertQueue('q-alarm', { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
-    await broker.channel.bindQueue('q-alarm', 'nova', 'notifications.*');
-    for (let i = 0; i < 20; i++) broker.publishOslo('nova', update('h6'));
-    await eventually(async () => assert.equal(await broker.messageCount('q-alarm'), 20));
+    for (let i = 0; i < 20; i++) suite.broker.publishOslo('nova', update('h6'));
+    await suite.broker.channel.assertQueue('q-alarm', { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
+    await suite.broker.channel.bindQueue('q-alarm', 'nova', 'notifications.*');
+    for (let i = 0; i < 20; i++) suite.broker.publishOslo('nova', update('h6'));
+    await eventually(async () => assert.equal(await suite.broker.messageCount('q-alarm'), 20));
     await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': 'q-alarm' });
+    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-alarm' });
     try {
       await eventually(async () => assert.equal(await counted(exporter), 20), 30_000);
     } finally {

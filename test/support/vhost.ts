@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { uniqueName } from './broker.js';
+import { after, before } from 'node:test';
+import { TestBroker, uniqueName } from './broker.js';
 
 const run = promisify(execFile);
 
@@ -31,4 +32,24 @@ export async function listQueues(vhost: string): Promise<Record<string, string>[
 export async function listExchanges(vhost: string): Promise<{ name: string; type: string; durable: boolean }[]> {
   const out = await rabbitmqctl('list_exchanges', '-p', vhost, '--formatter', 'json', 'name', 'type', 'durable');
   return JSON.parse(out) as { name: string; type: string; durable: boolean }[];
+}
+
+export type Vhost = Awaited<ReturnType<typeof createVhost>>;
+
+/**
+ * For a describe(): before its tests, a fresh vhost and a TestBroker connected to it;
+ * after them, both removed. Read them through the returned object once the tests run
+ * (a test that kills the broker may replace `broker`; the new one is closed instead).
+ */
+export function suiteVhost(): { readonly vhost: Vhost; broker: TestBroker } {
+  const suite = {} as { vhost: Vhost; broker: TestBroker };
+  before(async () => {
+    suite.vhost = await createVhost();
+    suite.broker = await TestBroker.open(suite.vhost.url);
+  });
+  after(async () => {
+    await suite.broker?.close();
+    await suite.vhost?.remove();
+  });
+  return suite;
 }
