@@ -8,6 +8,8 @@
  * lost link), so an end that comes before its start is held, just as long, and paired
  * when the start shows up.
  */
+import { evictOldest, evictionBatch } from './evict.js';
+
 export type Outcome = 'success' | 'error' | 'timeout';
 
 export interface PendingAction {
@@ -125,12 +127,8 @@ export class ActionTracker {
 
   private makeRoom(): void {
     if (this.pending.size + this.earlyEnds.size < this.options.maxTracked) return;
-    // Evict the oldest of whichever table is fuller; its operation is then simply not measured.
-    const table = this.pending.size >= this.earlyEnds.size ? this.pending : this.earlyEnds;
-    const oldest = table.keys().next().value;
-    if (oldest !== undefined) {
-      table.delete(oldest);
-      this.options.onEvicted();
-    }
+    // Evict the oldest of whichever table is fuller; those operations are then not measured.
+    const table: Map<string, unknown> = this.pending.size >= this.earlyEnds.size ? this.pending : this.earlyEnds;
+    for (let n = evictOldest(table, evictionBatch(this.options.maxTracked)).length; n > 0; n--) this.options.onEvicted();
   }
 }

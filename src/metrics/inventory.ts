@@ -5,6 +5,8 @@
  * late (redelivered, or from another replica's backlog) cannot undo a newer state; a
  * deleted instance leaves a bounded trail of tombstones for the same reason.
  */
+import { evictOldest, evictionBatch } from './evict.js';
+
 export interface InventoryOptions {
   readonly maxInstances: number;
   readonly onOverflow: () => void;
@@ -48,10 +50,7 @@ export class Inventory {
   remove(instanceId: string, at: number): void {
     this.instances.delete(instanceId);
     this.deletedAt.delete(instanceId);
-    if (this.deletedAt.size >= this.options.maxInstances) {
-      const oldest = this.deletedAt.keys().next().value;
-      if (oldest !== undefined) this.deletedAt.delete(oldest);
-    }
+    if (this.deletedAt.size >= this.options.maxInstances) evictOldest(this.deletedAt, evictionBatch(this.options.maxInstances));
     this.deletedAt.set(instanceId, at);
   }
 
