@@ -1,0 +1,23 @@
+/**
+ * The real exporter, started the way `serve` starts it (buildConfig → startExporter),
+ * in a process of its own so its CPU and memory are its own. Logs go to stderr; the
+ * orchestrator learns the port from a `listening` report and drives everything else over
+ * HTTP (/-/ready, /metrics). SIGTERM stops it cleanly (so --cpu-prof writes its profile).
+ */
+import { pino } from 'pino';
+import { buildConfig, type RawFlags } from '../../src/config.js';
+import { startExporter } from '../../src/index.js';
+import { createLogger } from '../../src/log.js';
+import { childArgs, exitOnTerm, report } from './common.js';
+
+const { flags } = childArgs<{ flags: RawFlags }>();
+const config = buildConfig(flags, {});
+const log = createLogger({
+  level: config.log.level,
+  format: config.log.format,
+  secrets: config.amqp.address.hosts.map((h) => h.password),
+  destination: pino.destination({ dest: 2, sync: true }),
+});
+const exporter = await startExporter(config, { log });
+report('listening', { port: exporter.port });
+exitOnTerm(() => exporter.stop());

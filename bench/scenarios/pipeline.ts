@@ -1,0 +1,49 @@
+/** The counting stages alone (no AMQP, no HTTP) over the same corpus, in a child. */
+import { join } from 'node:path';
+import { queueMaxLength } from '../lib/broker.js';
+import type { BenchContext, DrainRow } from '../lib/context.js';
+import { exporterFlags } from '../lib/exporter-flags.js';
+import { startChild } from '../lib/proc.js';
+
+/** profileFile: a CPU profile of the counting loop alone. */
+export async function runPipelineOnly(ctx: BenchContext, round: number, profileFile?: string, logName = `pipeline-r${round}`): Promise<DrainRow> {
+  const flags = exporterFlags({ url: ctx.vhost.url, queue: 'bench-unused', queueMaxLength: queueMaxLength(ctx.opts.count), prefetch: ctx.opts.prefetch });
+  const child = startChild(
+    process.execPath,
+    ['--expose-gc', ctx.children['pipeline'] as string, JSON.stringify({ flags, corpusFile: ctx.corpusMeta.file, profileFile })],
+    join(ctx.logDir, `${logName}.log`),
+  );
+  ctx.progress('pipeline: decode → dedup → metrics over the corpus, in memory');
+  const done = await child.next('done');
+  await child.exited;
+  const windowMessages = Number(done['windowMessages']);
+  const seconds = Number(done['seconds']);
+  const cpuSeconds = Number(done['cpuSeconds']);
+  const outcomes = done['outcomes'] as Record<string, number>;
+  const notOk = Object.entries(outcomes).filter(([o]) => o !== 'counted');
+  return {
+    scenario: 'pipeline',
+    label: 'pipeline only (createCountingPipeline, no AMQP)',
+    round,
+    messages: Number(done['messages']),
+    windowMessages,
+    seconds,
+    perSecond: windowMessages / seconds,
+    cpuSeconds,
+    cpuSecondsPer100k: (cpuSeconds / windowMessages) * 1e5,
+    // The corpus sits in this process's memory: its peak says nothing about the exporter.
+    peakRssBytes: undefined,
+    brokerCpuSecondsPer100k: undefined,
+    otherCores: undefined,
+    registryAfter: {
+      scrapeMs: Number(done['scrapeMs']),
+      scrapeBytes: Number(done['scrapeBytes']),
+      samples: Number(done['samples']),
+      topFamilies: done['topFamilies'] as Record<string, number>,
+      heapUsedAfterGcBytes: Number(done['heapUsedAfterGcBytes']),
+    },
+    notes: [
+      ...(notOk.length ? [`outcomes: ${notOk.map(([o, c]) => `${o}=${c}`).join(', ')}`] : []),
+    ],
+  };
+}
