@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { instanceEvent } from '../notifications/nova.js';
 import type { InstanceEvent, Notification, PayloadFormat } from '../notifications/types.js';
 import { ActionTracker } from './action-tracker.js';
+import { CellMetric } from './cells.js';
 import { Inventory } from './inventory.js';
 import { BoundedChildren, type LabelLimiter } from './labels.js';
 import type { RecentActivity } from './recent-activity.js';
@@ -40,22 +41,24 @@ export class NotificationMetrics {
   constructor(registry: Registry, private readonly options: NotificationMetricsOptions) {
     const registers = [registry];
     const { limiter, tracker, inventory, now } = options;
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => {
-      const c = new Counter({ name, help, labelNames, registers });
-      return new BoundedChildren<Inc>(labelNames, limiter, (v) => c.labels(...v));
+    // The per-notification metrics live in cells: no label hashing on the hot path.
+    const counter = (name: string, help: string, labelNames: readonly string[]) => {
+      const c = new CellMetric(name, help, 'counter', labelNames, registry);
+      return new BoundedChildren<Inc>(labelNames, limiter, (v) => c.cell(v));
     };
     this.notifications = counter(
       'openstack_notifications_total',
       'Notifications received, by event type, priority, publishing service and host.',
       ['event_type', 'priority', 'publisher', 'host'] as const,
     );
-    const last = new Gauge({
-      name: 'openstack_notification_last_received_timestamp_seconds',
-      help: 'When the exporter last received a notification from this publisher and host (unix time).',
-      labelNames: ['publisher', 'host'] as const,
-      registers,
-    });
-    this.lastReceived = new BoundedChildren<Set>(['publisher', 'host'], limiter, (v) => last.labels(...v));
+    const last = new CellMetric(
+      'openstack_notification_last_received_timestamp_seconds',
+      'When the exporter last received a notification from this publisher and host (unix time).',
+      'gauge',
+      ['publisher', 'host'],
+      registry,
+    );
+    this.lastReceived = new BoundedChildren<Set>(['publisher', 'host'], limiter, (v) => last.cell(v));
     this.stateTransitions = counter(
       'openstack_instance_state_transitions_total',
       'Instance vm_state changes (old_state → state) seen in instance.update notifications.',

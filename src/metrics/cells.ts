@@ -1,0 +1,60 @@
+import type { Metric, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+
+/** One series' value: updating it is a field write, with no label hashing. */
+export class Cell {
+  value = 0;
+
+  constructor(readonly labels: Readonly<Record<string, string>>) {}
+
+  inc(by = 1): void {
+    this.value += by;
+  }
+
+  set(value: number): void {
+    this.value = value;
+  }
+}
+
+/**
+ * A counter or gauge whose series are plain cells, for the metrics updated on every
+ * notification. prom-client's children hash and validate their labels on every inc()
+ * (about 0.5 µs a call, several calls a message); here the caller holds the cell and the
+ * registry reads all cells once per scrape. Label values must already be bounded
+ * (BoundedChildren does that), since cells are never removed.
+ */
+export class CellMetric {
+  readonly aggregator = 'sum' as const;
+  private readonly cells = new Map<string, Cell>();
+
+  constructor(
+    // Not readonly: prom-client renames counters while rendering OpenMetrics (see registry.ts).
+    public name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge',
+    private readonly labelNames: readonly string[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  cell(values: readonly string[]): Cell {
+    const key = values.join('\u0000');
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = new Cell(Object.fromEntries(this.labelNames.map((n, i) => [n, values[i] as string])));
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    const values: MetricValue<string>[] = [];
+    for (const { labels, value } of this.cells.values()) values.push({ labels, value });
+    // The registry reads name, help, type and values; `collect` is part of prom-client's type only.
+    return { name: this.name, help: this.help, type: this.type as never, aggregator: this.aggregator, values, collect: () => undefined };
+  }
+
+  reset(): void {
+    this.cells.clear();
+  }
+}
