@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ChannelModel, type Options } from 'amqplib';
+import { ensureExchanges } from '../amqp/topology.js';
 import { osloEnvelope } from './messages.js';
 import type { TrafficModel, TrafficStats } from './model.js';
 
@@ -63,33 +64,12 @@ const PROPERTIES: Options.Publish = {
   priority: 0,
 };
 
-const amqpCode = (err: unknown): unknown => (err as { code?: unknown } | null)?.code;
-
 /**
- * Declares the exchange the way oslo does, but only if it is missing: an existing one may
- * have been declared with other arguments (durable, by Nova or an operator), and
- * re-declaring it differently would fail with 406 and close the channel.
- * Returns whether it had to be declared.
+ * Declares the exchange the way oslo does, but only if it is missing (the exporter's own
+ * rule, from amqp/topology.ts). Returns whether it had to be declared.
  */
 export async function ensureExchange(conn: ChannelModel, exchange: string, durable = false): Promise<boolean> {
-  // A passive check that fails (404) closes its channel, so probe on a throwaway one.
-  const probe = await conn.createChannel();
-  probe.on('error', () => {}); // the 404 is expected; it is handled below
-  try {
-    await probe.checkExchange(exchange);
-    await probe.close();
-    return false;
-  } catch (err) {
-    if (amqpCode(err) !== 404) throw err;
-  }
-  const ch = await conn.createChannel();
-  try {
-    // As oslo declares it: topic, durable only with amqp_durable_queues, not auto-deleted.
-    await ch.assertExchange(exchange, 'topic', { durable, autoDelete: false });
-  } finally {
-    await ch.close().catch(() => {});
-  }
-  return true;
+  return (await ensureExchanges(conn, [exchange], durable)).length > 0;
 }
 
 export async function publishTraffic(opts: PublishOptions): Promise<PublishResult> {
