@@ -3,6 +3,7 @@ import { buildConfig, type RawFlags } from '../../src/config.js';
 import { createCountingPipeline } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';
+import { osloEnvelope } from './broker.js';
 import { parseMetrics, type Sample } from './metrics-text.js';
 
 /** The counting stages alone, on a fresh registry, with a settable clock and captured logs. */
@@ -29,7 +30,7 @@ export function countingPipeline(flags: RawFlags = {}) {
     clock,
     logs,
     registry,
-    feed: (inner: unknown) => pipeline(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }))),
+    feed: (inner: unknown) => pipeline(osloEnvelope(inner)),
     feedRaw: (body: Buffer) => pipeline(body),
     scrape: async (): Promise<Sample[]> => parseMetrics(await registry.metrics()),
   };
