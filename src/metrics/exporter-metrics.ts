@@ -72,7 +72,8 @@ export class ExporterMetrics {
       registers,
     });
     for (const kind of ['instances', 'actions']) this.trackedOverflow.inc({ kind }, 0);
-    const queueMessages = new Gauge({
+    // Registered before queue_consumers, whose value its collect() sets: the registry reads in order.
+    new Gauge({
       name: `${PREFIX}queue_messages`,
       help: "Messages ready in the exporter's queue, read from the broker at scrape time.",
       registers,
@@ -89,7 +90,6 @@ export class ExporterMetrics {
       help: "Consumers on the exporter's queue (replicas sharing it), read at scrape time.",
       registers,
     });
-    void queueMessages;
     new Gauge({
       name: `${PREFIX}tracked_instances`,
       help: 'Instances held in the inventory behind openstack_instances.',

@@ -101,7 +101,8 @@ export class NotificationMetrics {
       },
     });
     this.actionDuration = new BoundedChildren<Observe>(['action', 'outcome', 'host'], limiter, (v) => action.labels(...v));
-    const inFlight = new Gauge({
+    // Registered before the oldest-in-flight gauge, whose values its collect() sets.
+    new Gauge({
       name: 'openstack_instance_actions_in_flight',
       help: 'Instance actions started and not yet ended.',
       labelNames: ['action'] as const,
@@ -130,7 +131,6 @@ export class NotificationMetrics {
       labelNames: ['action'] as const,
       registers,
     });
-    void inFlight;
     new Gauge({
       name: 'openstack_instances',
       help: 'Instances per vm_state and host, from notifications (rebuilt by the hourly exists audit).',
