@@ -36,6 +36,21 @@ export async function prepareBacklogs(ctx: BenchContext, names: readonly string[
   return new Map(names.map((n, i) => [n, { queue: queues[i] as string, fill }]));
 }
 
+/** A child's `done` record as rates: every drain reports the same figures from it. */
+export function rateFigures(done: Record<string, unknown>) {
+  const windowMessages = Number(done['windowMessages']);
+  const seconds = Number(done['seconds']);
+  const cpuSeconds = Number(done['cpuSeconds']);
+  return {
+    messages: Number(done['messages']),
+    windowMessages,
+    seconds,
+    perSecond: windowMessages / seconds,
+    cpuSeconds,
+    cpuSecondsPer100k: (cpuSeconds / windowMessages) * 1e5,
+  };
+}
+
 export async function runConsumer(ctx: BenchContext, spec: ConsumerSpec, backlog: Backlog, round: number): Promise<DrainRow> {
   const child = startChild(spec.command, spec.args(backlog.queue), join(ctx.logDir, `${spec.scenario}-r${round}.log`));
   try {
@@ -45,22 +60,15 @@ export async function runConsumer(ctx: BenchContext, spec: ConsumerSpec, backlog
     const w0 = sampleWindow(child.pid);
     const done = await child.next('done');
     const w1 = sampleWindow(child.pid, w0);
-    const windowMessages = Number(done['windowMessages']);
-    const seconds = Number(done['seconds']);
-    const cpuSeconds = Number(done['cpuSeconds']);
+    const figures = rateFigures(done);
     const peak = Math.max(Number(done['peakRssBytes'] ?? 0), w1.child?.hwmBytes ?? 0);
     return {
       scenario: spec.scenario,
       label: spec.label,
       round,
-      messages: Number(done['messages']),
-      windowMessages,
-      seconds,
-      perSecond: windowMessages / seconds,
-      cpuSeconds,
-      cpuSecondsPer100k: (cpuSeconds / windowMessages) * 1e5,
+      ...figures,
       peakRssBytes: peak || undefined,
-      ...windowFigures(w0, w1, windowMessages),
+      ...windowFigures(w0, w1, figures.windowMessages),
       notes: spec.notes ?? [],
     };
   } finally {

@@ -4,6 +4,7 @@ import { queueMaxLength } from '../lib/broker.js';
 import type { BenchContext, DrainRow } from '../lib/context.js';
 import { exporterFlags } from '../lib/exporter-flags.js';
 import { startChild } from '../lib/proc.js';
+import { rateFigures } from './drain.js';
 
 /** profileFile: a CPU profile of the counting loop alone. */
 export async function runPipelineOnly(ctx: BenchContext, round: number, profileFile?: string, logName = `pipeline-r${round}`): Promise<DrainRow> {
@@ -16,21 +17,13 @@ export async function runPipelineOnly(ctx: BenchContext, round: number, profileF
   ctx.progress('pipeline: decode → dedup → metrics over the corpus, in memory');
   const done = await child.next('done');
   await child.exited;
-  const windowMessages = Number(done['windowMessages']);
-  const seconds = Number(done['seconds']);
-  const cpuSeconds = Number(done['cpuSeconds']);
   const outcomes = done['outcomes'] as Record<string, number>;
   const notOk = Object.entries(outcomes).filter(([o]) => o !== 'counted');
   return {
     scenario: 'pipeline',
     label: 'pipeline only (createCountingPipeline, no AMQP)',
     round,
-    messages: Number(done['messages']),
-    windowMessages,
-    seconds,
-    perSecond: windowMessages / seconds,
-    cpuSeconds,
-    cpuSecondsPer100k: (cpuSeconds / windowMessages) * 1e5,
+    ...rateFigures(done),
     // The corpus sits in this process's memory: its peak says nothing about the exporter.
     peakRssBytes: undefined,
     brokerCpuSecondsPer100k: undefined,
