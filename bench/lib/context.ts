@@ -42,6 +42,8 @@ export interface DrainRow {
   readonly brokerCpuSecondsPer100k: number | undefined;
   /** Cores busy with anything else during the window (other test runs, ...): noise. */
   readonly otherCores: number | undefined;
+  /** How long the drain waited for the broker to go idle before starting. */
+  readonly quietWaitSeconds?: number;
   readonly notes: readonly string[];
   /** exporter only: the rate before and after the scrape taken near half-way. */
   readonly firstHalfPerSecond?: number;

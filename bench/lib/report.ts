@@ -1,5 +1,6 @@
 /** Folding the rounds into medians, the terminal tables, the targets, and latest.json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { formatSummary } from '../cpuprofile-summary.js';
 import type { ProfileResult } from '../scenarios/profile.js';
@@ -75,6 +76,30 @@ export function summarize(rows: readonly DrainRow[]): DrainSummary[] {
   });
 }
 
+/**
+ * What the run's own figures allow, before blaming the code: the rate one thread reaches
+ * doing amqplib's part (batch-ack's CPU) plus the counting stages (the pipeline's CPU), and
+ * the cores that 80% of the ceiling would take with every stage perfectly overlapped,
+ * broker included (its CPU per message while a manual-ack consumer drains).
+ */
+export function bounds(drains: readonly DrainSummary[], cores: number): string[] {
+  const get = (scenario: string) => drains.find((d) => d.scenario === scenario);
+  const noack = get('noack');
+  const batch = get('batch-ack');
+  const pipeline = get('pipeline');
+  if (!noack || !batch || !pipeline || batch.brokerCpuSecondsPer100k === undefined) return [];
+  const perMessage = (s100k: number) => s100k / 1e5;
+  const oneThread = 1 / perMessage(batch.cpuSecondsPer100k + pipeline.cpuSecondsPer100k);
+  const atTarget = 0.8 * noack.perSecond;
+  const coresAtTarget = atTarget * perMessage(batch.brokerCpuSecondsPer100k + batch.cpuSecondsPer100k + pipeline.cpuSecondsPer100k);
+  return [
+    '',
+    'Bounds from these figures (CPU s/100k: amqplib with acks = batch-ack row, counting stages = pipeline row, broker = batch-ack row):',
+    `  one thread doing amqplib + counting at 100% of a core: ${fmt(oneThread)} msg/s = ${fmt((100 * oneThread) / noack.perSecond, 0)}% of no-ack`,
+    `  80% of no-ack (${fmt(atTarget)} msg/s), all stages overlapped, broker included: ${fmt(coresAtTarget, 2)} of ${cores} cores busy`,
+  ];
+}
+
 /** latest.json; also written after each round with `partial: true`, so a crash loses little. */
 export function writeResults(
   outFile: string,
@@ -134,6 +159,7 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
       [1, 2, 3, 4, 5, 6, 7],
     ),
   );
+  out.push(...bounds(r.drains, availableParallelism()));
   const after = r.rows.find((row) => row.registryAfter)?.registryAfter;
   if (after) {
     out.push(

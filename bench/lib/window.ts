@@ -49,3 +49,41 @@ export function windowFigures(a: WindowSample, b: WindowSample, messages: number
     otherCores: broker === undefined || child === undefined || wall < 0.2 ? undefined : Math.max(0, (machine - broker - child - bench) / wall),
   };
 }
+
+export interface QuietBroker {
+  readonly waitedSeconds: number;
+  /** The broker's cores over the last sample: below the threshold unless the wait timed out. */
+  readonly cores: number | undefined;
+}
+
+/**
+ * Waits until the broker has been idle for a moment. After a drain the broker cleans up
+ * (deleting a queue of 200k persisted messages, message-store GC, index flushes) for
+ * seconds; a drain started meanwhile shares the cores with that work and measured 30k/s
+ * where the same drain on an idle broker measured 57k/s. Every drain starts from here.
+ */
+export async function waitForQuietBroker(options: { maxCores?: number; sampleMs?: number; timeoutSeconds?: number } = {}): Promise<QuietBroker> {
+  const { maxCores = 0.05, sampleMs = 500, timeoutSeconds = 60 } = options;
+  const pid = findBrokerPid();
+  if (pid === undefined) return { waitedSeconds: 0, cores: undefined };
+  const started = performance.now();
+  let quietSamples = 0;
+  let cores: number | undefined;
+  while ((performance.now() - started) / 1000 < timeoutSeconds) {
+    const a = sampleProc(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, sampleMs));
+    const b = sampleProc(pid);
+    if (!a || !b) return { waitedSeconds: (performance.now() - started) / 1000, cores: undefined };
+    cores = (b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000);
+    // Two quiet samples in a row: one can fall between two bursts of write-behind.
+    quietSamples = cores <= maxCores ? quietSamples + 1 : 0;
+    if (quietSamples >= 2) break;
+  }
+  return { waitedSeconds: (performance.now() - started) / 1000, cores };
+}
+
+/** A row's note when the broker never went quiet before its drain (its figures are suspect). */
+export function quietNotes(q: QuietBroker): string[] {
+  return q.cores !== undefined && q.cores > 0.05 ? [`broker still busy at start (${q.cores.toFixed(2)} cores)`] : [];
+}

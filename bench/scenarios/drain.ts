@@ -10,7 +10,7 @@ import { queueMaxLength, topologyFor } from '../lib/broker.js';
 import type { Backlog, BenchContext, DrainRow } from '../lib/context.js';
 import { fillQueue } from '../lib/fill.js';
 import { startChild } from '../lib/proc.js';
-import { sampleWindow, windowFigures } from '../lib/window.js';
+import { quietNotes, sampleWindow, waitForQuietBroker, windowFigures } from '../lib/window.js';
 
 export interface ConsumerSpec {
   readonly scenario: string;
@@ -31,8 +31,6 @@ export async function prepareBacklogs(ctx: BenchContext, names: readonly string[
     const { messages } = await ctx.broker.depth(queue);
     if (messages !== ctx.opts.count) throw new Error(`${queue} holds ${messages} messages after the fill, expected ${ctx.opts.count}`);
   }
-  // Let the broker settle (write-behind, GC) before any clock starts.
-  await new Promise((r) => setTimeout(r, 2000));
   return new Map(names.map((n, i) => [n, { queue: queues[i] as string, fill }]));
 }
 
@@ -52,6 +50,7 @@ export function rateFigures(done: Record<string, unknown>) {
 }
 
 export async function runConsumer(ctx: BenchContext, spec: ConsumerSpec, backlog: Backlog, round: number): Promise<DrainRow> {
+  const quiet = await waitForQuietBroker();
   const child = startChild(spec.command, spec.args(backlog.queue), join(ctx.logDir, `${spec.scenario}-r${round}.log`));
   try {
     await child.next('ready', 60_000);
@@ -69,7 +68,8 @@ export async function runConsumer(ctx: BenchContext, spec: ConsumerSpec, backlog
       ...figures,
       peakRssBytes: peak || undefined,
       ...windowFigures(w0, w1, figures.windowMessages),
-      notes: spec.notes ?? [],
+      quietWaitSeconds: quiet.waitedSeconds,
+      notes: [...(spec.notes ?? []), ...quietNotes(quiet)],
     };
   } finally {
     await child.stop();

@@ -13,7 +13,7 @@ import type { Backlog, BenchContext, DrainRow } from '../lib/context.js';
 import { exporterFlags } from '../lib/exporter-flags.js';
 import { httpGet, sampleValue } from '../lib/http.js';
 import { startChild, type Child } from '../lib/proc.js';
-import { sampleWindow, windowFigures } from '../lib/window.js';
+import { quietNotes, sampleWindow, waitForQuietBroker, windowFigures } from '../lib/window.js';
 
 export const RECEIVED = 'openstack_notification_exporter_messages_received_total';
 export const DROPPED = 'openstack_notification_exporter_messages_dropped_total';
@@ -61,6 +61,7 @@ export async function runExporterDrain(
 ): Promise<ExporterDrain> {
   const n = ctx.opts.count;
   const { queue } = backlog;
+  const quiet = await waitForQuietBroker();
   const exporter = await startExporterChild(ctx, queue, options.logName ?? `exporter-r${round}`, options.nodeArgs);
   try {
     ctx.progress(`exporter: draining (round ${round})`);
@@ -89,7 +90,7 @@ export async function runExporterDrain(
     const windowMessages = end.count - start.count;
     const seconds = (end.at - start.at) / 1000;
     const cpuSeconds = w1.child.cpuSeconds - w0.child.cpuSeconds;
-    const notes: string[] = [];
+    const notes: string[] = quietNotes(quiet);
     if (end.count !== n) notes.push(`received ${end.count}, expected ${n}`);
     const drops = [...end.body.matchAll(new RegExp(`^${DROPPED}\\{reason="([^"]+)"\\} ([1-9]\\d*)$`, 'gm'))].map((m) => `${m[1]}=${m[2]}`);
     if (drops.length > 0) notes.push(`dropped: ${drops.join(', ')}`);
@@ -114,6 +115,7 @@ export async function runExporterDrain(
         peakRssBytes: w1.child.hwmBytes,
         ...windowFigures(w0, w1, windowMessages),
         ...halves,
+        quietWaitSeconds: quiet.waitedSeconds,
         notes,
       },
       exporter,
