@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Broker, createVhost, listQueues, type BenchVhost } from './lib/broker.js';
+import { Broker, createVhost, listQueues, queueMaxLength, type BenchVhost } from './lib/broker.js';
 import { buildChildren, BENCH_DIR, REPO_DIR } from './lib/build.js';
 import type { Backlog, BenchContext, DrainRow } from './lib/context.js';
+import { exporterFlags } from './lib/exporter-flags.js';
 import { generateCorpus, loadCorpus } from './lib/corpus.js';
 import { machineInfo } from './lib/machine.js';
 import { parseOptions, type ScenarioName } from './lib/options.js';
@@ -24,7 +25,7 @@ import { runProfiles } from './scenarios/profile.js';
 import { runScrape } from './scenarios/scrape.js';
 import { runSteady } from './scenarios/steady.js';
 
-const CHILDREN = ['noack', 'batch-ack', 'naive', 'exporter', 'pipeline', 'scrape', 'steady-publisher'];
+const CHILDREN = ['noack', 'batch-ack', 'naive', 'exporter', 'worker-split', 'pipeline', 'scrape', 'steady-publisher'];
 
 const started = performance.now();
 const opts = parseOptions(process.argv.slice(2), process.env);
@@ -102,6 +103,23 @@ async function main(): Promise<void> {
   if (selected('noack')) specs.set('noack', nodeChild('noack', 'bare amqplib, noAck, count only (ceiling)'));
   if (selected('batch-ack')) specs.set('batch-ack', nodeChild('batch-ack', `amqplib, manual ack, multiple every ${Math.floor(opts.prefetch / 2)}`));
   if (selected('naive')) specs.set('naive', nodeChild('naive', 'naive: 2× JSON.parse + counter.inc + ack each'));
+  if (selected('worker-split')) {
+    specs.set('worker-split', {
+      scenario: 'worker-split',
+      label: 'prototype: amqplib on main, counting in a worker',
+      command: process.execPath,
+      args: (queue) => [
+        children['worker-split'] as string,
+        JSON.stringify({
+          url: ctx.vhost.url,
+          queue,
+          count: opts.count,
+          prefetch: opts.prefetch,
+          flags: exporterFlags({ url: ctx.vhost.url, queue, queueMaxLength: queueMaxLength(opts.count), prefetch: opts.prefetch }),
+        }),
+      ],
+    });
+  }
   if (selected('kombu')) {
     if (kombuAvailable()) {
       specs.set('kombu', {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['noack', 'batch-ack', 'naive', 'exporter', 'kombu', 'pipeline', 'scrape', 'steady'] as const;
+export const SCENARIOS = ['noack', 'batch-ack', 'naive', 'exporter', 'worker-split', 'kombu', 'pipeline', 'scrape', 'steady'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
