@@ -112,6 +112,14 @@ describe('parseOpenStackTime', () => {
     ['2015-05-12 09:22:34+02:00', Date.UTC(2015, 4, 12, 7, 22, 34) / 1000],
     ['2012-10-29T13:42:11Z', Date.UTC(2012, 9, 29, 13, 42, 11) / 1000],
     ['2026-11-25 09:58:10.5', Date.UTC(2026, 10, 25, 9, 58, 10) / 1000 + 0.5],
+    ['2015-05-12 02:22:34-0500', Date.UTC(2015, 4, 12, 7, 22, 34) / 1000],
+    [' 2012-10-29T13:42:11.123456789Z\n', Date.UTC(2012, 9, 29, 13, 42, 11) / 1000 + 0.123456789],
+    ['2012-10-29T13:42:11.1234567890Z', undefined],
+    ['2012-10-29T13:42:11.', undefined],
+    ['2012-10-29T13:42:11+02', undefined],
+    ['2012-10-29T13:42:11Zulu', undefined],
+    ['2012-10-29t13:42:11', undefined],
+    ['2012-1-29 13:42:11', undefined],
     ['', undefined],
     ['yesterday', undefined],
     [1234, undefined],
@@ -120,4 +128,44 @@ describe('parseOpenStackTime', () => {
   for (const [input, expected] of cases) {
     test(`reads ${JSON.stringify(input)} as UTC`, () => assert.equal(parseOpenStackTime(input), expected));
   }
+
+  test('agrees, to the bit, with the regular expression it replaced on 20,000 mutated times', () => {
+    const PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+    const reference = (value: string): number | undefined => {
+      if (value.length > 40) return undefined;
+      const m = PATTERN.exec(value.trim());
+      if (!m) return undefined;
+      const [, y, mo, d, h, mi, sec, frac, zone] = m;
+      const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+      if (Number.isNaN(ms)) return undefined;
+      let seconds = ms / 1000 + (frac ? Number(`0.${frac}`) : 0);
+      if (zone && zone !== 'Z') {
+        const digits = zone.slice(1).replace(':', '');
+        seconds -= (zone.startsWith('-') ? -1 : 1) * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
+      }
+      return seconds;
+    };
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const templates = ['2026-11-25 09:58:10', '2012-10-29T13:42:11.123456Z', '2015-05-12 07:22:34+00:00', '1999-12-31T23:59:59.9-0530', '2020-02-29 00:00:00.000000001'];
+    const alphabet = '0123456789-: T.Z+z\t';
+    let parsed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let s = templates[random(templates.length)] as string;
+      for (let k = random(3); k > 0; k--) {
+        const at = random(s.length + 1);
+        const c = alphabet[random(alphabet.length)] as string;
+        const op = random(3);
+        s = op === 0 ? s.slice(0, at) + c + s.slice(at + 1) : op === 1 ? s.slice(0, at) + c + s.slice(at) : s.slice(0, at) + s.slice(at + 1);
+      }
+      const expected = reference(s);
+      if (expected !== undefined) parsed++;
+      assert.equal(parseOpenStackTime(s), expected, JSON.stringify(s));
+    }
+    // The mutations must leave both outcomes common, or the comparison proves little.
+    assert.ok(parsed > 2_000 && parsed < 18_000, `parsed ${parsed}`);
+  });
 });
