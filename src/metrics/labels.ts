@@ -39,12 +39,17 @@ export class LabelLimiter {
 }
 
 /**
- * Label values → a cached metric child. The cache key is the raw values, so a hit skips
+ * Label values → a cached metric child. The cache is keyed by the raw values, so a hit skips
  * both the cap lookups and prom-client's label hashing; overflowed combinations are not
- * cached (their raw keys are unbounded) and pay the full path, counting each overflow.
+ * cached (their raw values are unbounded) and pay the full path, counting each overflow.
+ *
+ * The cache is a tree of Maps, one level per label, rather than one Map keyed by the joined
+ * values: a lookup then hashes each value (V8 keeps a string's hash) instead of building and
+ * hashing a new string on every call, which made the join the largest cost of counting.
  */
 export class BoundedChildren<Child> {
-  private readonly cache = new Map<string, Child>();
+  private readonly root: CacheLevel<Child> = new Map();
+  private cached = 0;
 
   constructor(
     private readonly labelNames: readonly string[],
@@ -54,9 +59,18 @@ export class BoundedChildren<Child> {
   ) {}
 
   get(...values: string[]): Child {
-    const key = values.join('\u0000');
-    const hit = this.cache.get(key);
-    if (hit) return hit;
+    let level = this.root;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      const next = level.get(values[i] as string);
+      if (next === undefined) return this.miss(values);
+      level = next as CacheLevel<Child>;
+    }
+    const hit = level.get(values[last] as string);
+    return hit === undefined ? this.miss(values) : (hit as Child);
+  }
+
+  private miss(values: string[]): Child {
     let overflowed = false;
     const bounded = values.map((v, i) => {
       const b = this.limiter.bound(this.labelNames[i] as string, v);
@@ -64,7 +78,23 @@ export class BoundedChildren<Child> {
       return b;
     });
     const child = this.make(bounded);
-    if (!overflowed && this.cache.size < this.maxCached) this.cache.set(key, child);
+    if (!overflowed && this.cached < this.maxCached) {
+      let level = this.root;
+      for (let i = 0; i < values.length - 1; i++) {
+        const key = values[i] as string;
+        let next = level.get(key) as CacheLevel<Child> | undefined;
+        if (next === undefined) {
+          next = new Map();
+          level.set(key, next);
+        }
+        level = next;
+      }
+      level.set(values[values.length - 1] as string, child);
+      this.cached++;
+    }
     return child;
   }
 }
+
+/** One label's values → the next label's level, or the child at the last label. */
+type CacheLevel<Child> = Map<string, CacheLevel<Child> | Child>;
