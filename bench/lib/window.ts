@@ -57,10 +57,10 @@ export interface QuietBroker {
 }
 
 /**
- * Waits until the broker has been idle for a moment. After a drain the broker cleans up
- * (deleting a queue of 200k persisted messages, message-store GC, index flushes) for
- * seconds; a drain started meanwhile shares the cores with that work and measured 30k/s
- * where the same drain on an idle broker measured 57k/s. Every drain starts from here.
+ * Waits until the broker has been idle for a moment, so no drain shares the cores with the
+ * cleanup of the one before (deleting a queue of 200k persisted messages, message-store
+ * GC, index flushes). It does not remove the broker's own swings during a drain: those
+ * show in its CPU per 100k messages, next to the rate.
  */
 export async function waitForQuietBroker(options: { maxCores?: number; sampleMs?: number; timeoutSeconds?: number } = {}): Promise<QuietBroker> {
   const { maxCores = 0.05, sampleMs = 500, timeoutSeconds = 60 } = options;
