@@ -4,6 +4,7 @@ import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js
 import { errorCode, serverMessage } from './errors.js';
 import { assertTopology, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
+import { closeQuietly } from './close.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
 
@@ -91,7 +92,7 @@ export class Consumer {
       await assertTopology(connection, this.options.topology, this.options.address.vhost);
       await this.consume(connection);
     } catch (err) {
-      await connection.close().catch(() => undefined);
+      await closeQuietly(connection);
       this.hostIndex = index + 1;
       throw err;
     }
@@ -113,7 +114,7 @@ export class Consumer {
     // A channel closed under us (queue deleted, ack error) is recovered the same way as a lost
     // connection: close it so the loop re-declares everything on a fresh one.
     channel.on('close', () => {
-      if (!this.stopped && this.current?.channel === channel) void connection.close().catch(() => undefined);
+      if (!this.stopped && this.current?.channel === channel) void closeQuietly(connection);
     });
     await channel.prefetch(this.options.prefetch);
     // Set before consuming: deliveries can be dispatched before consume() resolves.
@@ -123,7 +124,7 @@ export class Consumer {
       if (msg === null) {
         // The broker cancelled us: the queue was deleted or is gone with its node.
         this.options.log.warn({ queue: this.options.topology.queue }, 'consumer cancelled by the broker (queue deleted?), re-declaring');
-        void connection.close().catch(() => undefined);
+        void closeQuietly(connection);
         return;
       }
       this.options.onMessage(msg.content);
@@ -185,8 +186,8 @@ export class Consumer {
       await current.channel.cancel(current.tag).catch(() => undefined);
       this.flushAcks(current.channel);
       this.current = undefined;
-      await current.channel.close().catch(() => undefined);
-      await current.connection.close().catch(() => undefined);
+      await closeQuietly(current.channel);
+      await closeQuietly(current.connection);
     }
     await this.loop;
   }

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { errorCode, serverMessage } from './errors.js';
+import { closeQuietly } from './close.js';
 
 export interface TopologySpec {
   readonly exchanges: readonly string[];
@@ -131,6 +132,6 @@ export async function withChannel<T>(connection: ChannelModel, work: (ch: Channe
   try {
     return await work(ch);
   } finally {
-    if (!closedByServer) await ch.close().catch(() => undefined);
+    if (!closedByServer) await closeQuietly(ch);
   }
 }

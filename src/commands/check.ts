@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
+import { closeQuietly } from '../amqp/close.js';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
@@ -76,7 +77,7 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
   } catch (err) {
     report({ status: 'FAIL', text: `the broker refused a check: ${err instanceof Error ? serverMessage(err) : String(err)}`, hint: `does user have read and configure permissions on vhost "${amqp.address.vhost}"? (rabbitmqctl list_permissions)` });
   } finally {
-    await connection.close().catch(() => undefined);
+    await closeQuietly(connection);
   }
   return done();
 }

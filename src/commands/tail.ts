@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { renderMessage } from './tail-format.js';
+import { closeQuietly } from '../amqp/close.js';
 
 export interface TailIo {
   readonly stdout: NodeJS.WritableStream;
@@ -101,7 +102,7 @@ export async function runTail(config: Config, io: TailIo): Promise<number> {
   const code = await finished;
   signal.removeEventListener('abort', onAbort);
   // Closing the connection deletes the exclusive queue; unacked messages die with it.
-  await connection.close().catch(() => undefined);
+  await closeQuietly(connection);
   stdout.removeListener('error', onPipeError);
   return code;
 }

@@ -9,6 +9,7 @@ import { connect, type ChannelModel, type Options } from 'amqplib';
 import { ensureExchanges } from '../amqp/topology.js';
 import { osloEnvelope } from './messages.js';
 import type { TrafficModel, TrafficStats } from './model.js';
+import { closeQuietly } from '../amqp/close.js';
 
 export interface PublishProgress {
   sent: number;
@@ -132,12 +133,12 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
     }
     await guard(ch.waitForConfirms());
     closing = true;
-    await ch.close().catch(() => {});
+    await closeQuietly(ch);
     return { sent, elapsedSeconds: elapsed(), exchangeDeclared, stats: opts.model.stats() };
   } finally {
     closing = true;
     if (timer) clearInterval(timer);
     opts.onProgress?.(progress(true));
-    await conn.close().catch(() => {});
+    await closeQuietly(conn);
   }
 }
