@@ -1,10 +1,10 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log.js';
+import { closeQuietly } from './close.js';
 import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
 import { assertTopology, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
-import { closeQuietly } from './close.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
 

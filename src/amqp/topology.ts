@@ -1,6 +1,6 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import { errorCode, serverMessage } from './errors.js';
 import { closeQuietly } from './close.js';
+import { errorCode, serverMessage } from './errors.js';
 
 export interface TopologySpec {
   readonly exchanges: readonly string[];

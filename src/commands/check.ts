@@ -5,6 +5,7 @@
  * temporary queue is exclusive and auto-delete) unless --check.fix is given.
  */
 import type { ChannelModel } from 'amqplib';
+import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
@@ -15,7 +16,6 @@ import { VERSION } from '../version.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
-import { closeQuietly } from '../amqp/close.js';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;

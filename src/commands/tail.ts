@@ -4,6 +4,7 @@
  * binds its queue, so it takes nobody's messages and leaves nothing behind when it ends.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { serverMessage } from '../amqp/errors.js';
 import { bindingKeys, bindTemporaryQueue, ensureExchanges } from '../amqp/topology.js';
@@ -12,7 +13,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { renderMessage } from './tail-format.js';
-import { closeQuietly } from '../amqp/close.js';
 
 export interface TailIo {
   readonly stdout: NodeJS.WritableStream;

@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ChannelModel, type Options } from 'amqplib';
+import { closeQuietly } from '../amqp/close.js';
 import { ensureExchanges } from '../amqp/topology.js';
 import { osloEnvelope } from './messages.js';
 import type { TrafficModel, TrafficStats } from './model.js';
-import { closeQuietly } from '../amqp/close.js';
 
 export interface PublishProgress {
   sent: number;
