@@ -28,6 +28,11 @@ describe('broker faults', () => {
   });
 
   const viaProxy = () => `amqp://guest:guest@127.0.0.1:${proxy.port}/${suite.vhost.name}`;
+  /** Publishes one notification and waits for the exporter's count to reach `total`: consuming works. */
+  const publishAndCount = async (exporter: RunningExporter, host: string, total: number, broker: TestBroker = suite.broker) => {
+    broker.publishOslo('nova', update(host));
+    await eventually(async () => assert.equal(await counted(exporter), total));
+  };
   const fastRetry = { 'amqp.reconnect-max-delay-seconds': '1', 'amqp.connect-timeout-seconds': '2' };
 
   test('a cut connection: not ready and disconnected meanwhile, then reconnected with counters kept', async () => {
@@ -68,8 +73,7 @@ describe('broker faults', () => {
         assert.equal(valueOf(s, 'openstack_notification_exporter_amqp_reconnects_total'), 1);
         assert.equal(valueOf(s, 'openstack_notification_exporter_amqp_connected'), 1);
       }, 30_000);
-      suite.broker.publishOslo('nova', update('h2'));
-      await eventually(async () => assert.equal(await counted(exporter), 1));
+      await publishAndCount(exporter, 'h2', 1);
     } finally {
       await exporter.stop();
     }
@@ -84,8 +88,7 @@ describe('broker faults', () => {
       proxy.resume();
       await waitReady(exporter);
       assert.ok(exporter.logs.some((l) => /heartbeat/i.test(l)), 'the heartbeat timeout is named in the log');
-      suite.broker.publishOslo('nova', update('h3'));
-      await eventually(async () => assert.equal(await counted(exporter), 1));
+      await publishAndCount(exporter, 'h3', 1);
     } finally {
       proxy.resume();
       await exporter.stop();
@@ -114,8 +117,7 @@ describe('broker faults', () => {
         const s = await exporter.scrape(); // the scrape-time queue check must survive the 404 as well
         assert.equal(valueOf(s, 'openstack_notification_exporter_queue_consumers'), 1);
       }, 30_000);
-      suite.broker.publishOslo('nova', update('h4'));
-      await eventually(async () => assert.equal(await counted(exporter), 1));
+      await publishAndCount(exporter, 'h4', 1);
     } finally {
       await exporter.stop();
     }
@@ -125,8 +127,7 @@ describe('broker faults', () => {
     const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-restart', ...fastRetry });
     try {
       await waitReady(exporter);
-      suite.broker.publishOslo('nova', update('h5'));
-      await eventually(async () => assert.equal(await counted(exporter), 1));
+      await publishAndCount(exporter, 'h5', 1);
       await rabbitmqctl('stop_app');
       await waitReady(exporter, 503);
       await rabbitmqctl('start_app');
@@ -135,8 +136,7 @@ describe('broker faults', () => {
       // The test's own connection died with the broker: publish on a fresh one.
       const again = await TestBroker.open(suite.vhost.url);
       try {
-        again.publishOslo('nova', update('h5'));
-        await eventually(async () => assert.equal(await counted(exporter), 2));
+        await publishAndCount(exporter, 'h5', 2, again);
       } finally {
         await again.close();
       }
