@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Broker, createVhost, listQueues, queueMaxLength, type BenchVhost } from './lib/broker.js';
 import { buildChildren, BENCH_DIR, REPO_DIR } from './lib/build.js';
+import type { DrainArgs } from './children/common.js';
 import type { Backlog, BenchContext, DrainRow } from './lib/context.js';
 import { exporterFlags } from './lib/exporter-flags.js';
 import { generateCorpus, loadCorpus } from './lib/corpus.js';
@@ -92,7 +93,8 @@ async function main(): Promise<void> {
     progress,
   };
   const results: Results = { rows: [], drains: [], fills: [], steady: undefined, scrape: undefined, profile: undefined, skipped: [] };
-  const consumerArgs = (queue: string): string => JSON.stringify({ url: ctx.vhost.url, queue, count: opts.count, prefetch: opts.prefetch });
+  const drainArgs = (queue: string): DrainArgs => ({ url: ctx.vhost.url, queue, count: opts.count, prefetch: opts.prefetch });
+  const consumerArgs = (queue: string): string => JSON.stringify(drainArgs(queue));
   const specs = new Map<string, ConsumerSpec>();
   const nodeChild = (scenario: ScenarioName, label: string): ConsumerSpec => ({
     scenario,
@@ -111,10 +113,7 @@ async function main(): Promise<void> {
       args: (queue) => [
         children['worker-split'] as string,
         JSON.stringify({
-          url: ctx.vhost.url,
-          queue,
-          count: opts.count,
-          prefetch: opts.prefetch,
+          ...drainArgs(queue),
           flags: exporterFlags({ url: ctx.vhost.url, queue, queueMaxLength: queueMaxLength(opts.count), prefetch: opts.prefetch }),
         }),
       ],

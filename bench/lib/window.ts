@@ -50,6 +50,9 @@ export function windowFigures(a: WindowSample, b: WindowSample, messages: number
   };
 }
 
+/** Below this many cores of beam.smp the broker counts as idle (it idles at ~0.005). */
+const QUIET_CORES = 0.05;
+
 export interface QuietBroker {
   readonly waitedSeconds: number;
   /** The broker's cores over the last sample: below the threshold unless the wait timed out. */
@@ -62,8 +65,7 @@ export interface QuietBroker {
  * GC, index flushes). It does not remove the broker's own swings during a drain: those
  * show in its CPU per 100k messages, next to the rate.
  */
-export async function waitForQuietBroker(options: { maxCores?: number; sampleMs?: number; timeoutSeconds?: number } = {}): Promise<QuietBroker> {
-  const { maxCores = 0.05, sampleMs = 500, timeoutSeconds = 60 } = options;
+export async function waitForQuietBroker(sampleMs = 500, timeoutSeconds = 60): Promise<QuietBroker> {
   const pid = findBrokerPid();
   if (pid === undefined) return { waitedSeconds: 0, cores: undefined };
   const started = performance.now();
@@ -77,7 +79,7 @@ export async function waitForQuietBroker(options: { maxCores?: number; sampleMs?
     if (!a || !b) return { waitedSeconds: (performance.now() - started) / 1000, cores: undefined };
     cores = (b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000);
     // Two quiet samples in a row: one can fall between two bursts of write-behind.
-    quietSamples = cores <= maxCores ? quietSamples + 1 : 0;
+    quietSamples = cores <= QUIET_CORES ? quietSamples + 1 : 0;
     if (quietSamples >= 2) break;
   }
   return { waitedSeconds: (performance.now() - started) / 1000, cores };
@@ -85,5 +87,5 @@ export async function waitForQuietBroker(options: { maxCores?: number; sampleMs?
 
 /** A row's note when the broker never went quiet before its drain (its figures are suspect). */
 export function quietNotes(q: QuietBroker): string[] {
-  return q.cores !== undefined && q.cores > 0.05 ? [`broker still busy at start (${q.cores.toFixed(2)} cores)`] : [];
+  return q.cores !== undefined && q.cores > QUIET_CORES ? [`broker still busy at start (${q.cores.toFixed(2)} cores)`] : [];
 }
