@@ -128,7 +128,8 @@ function hotLine(frameUrl: string, line: number, bundles: readonly string[]): { 
   const candidates = own ? [frameUrl] : bundles;
   for (const url of candidates) {
     const mapped = mapLine(url, line);
-    if (mapped) return { location: `${shorten(mapped.url)}:${mapped.line}${own ? '' : ' (inlined)'}`, text: sourceText(mapped.url, mapped.line) };
+    if (mapped)
+      return { location: `${shorten(mapped.url)}:${mapped.line}${own ? '' : ' (inlined)'}`, text: sourceText(mapped.url, mapped.line) };
   }
   if (own) return { location: `${shorten(frameUrl)}:${line}`, text: sourceText(frameUrl, line) };
   return { location: `?:${line} (inlined)`, text: '' };
@@ -273,13 +274,18 @@ export function formatSummary(s: ProfileSummary, components = 15, hotLinesFor = 
     '  self%  total%   self ms  function (location)',
   ];
   for (const [i, r] of s.top.entries()) {
-    lines.push(`${r.selfPct.toFixed(1).padStart(7)} ${r.totalPct.toFixed(1).padStart(7)} ${r.selfMs.toFixed(0).padStart(9)}  ${r.name}${r.location ? ` (${r.location})` : ''}`);
+    lines.push(
+      `${r.selfPct.toFixed(1).padStart(7)} ${r.totalPct.toFixed(1).padStart(7)} ${r.selfMs.toFixed(0).padStart(9)}  ${r.name}${r.location ? ` (${r.location})` : ''}`,
+    );
     // Hot lines for the heaviest functions: that is where inlined callees show up.
     if (i < hotLinesFor && r.selfPct >= 2) {
-      for (const l of r.hotLines) lines.push(`${''.padStart(27)}${l.pct.toFixed(0).padStart(3)}% at ${l.location}${l.text ? `: ${l.text}` : ''}`);
+      for (const l of r.hotLines)
+        lines.push(`${''.padStart(27)}${l.pct.toFixed(0).padStart(3)}% at ${l.location}${l.text ? `: ${l.text}` : ''}`);
     }
   }
-  lines.push('(hot lines: where in the function the samples fell; V8 gives the line of inlined code but not its script, so a line marked inlined is an informed guess)');
+  lines.push(
+    '(hot lines: where in the function the samples fell; V8 gives the line of inlined code but not its script, so a line marked inlined is an informed guess)',
+  );
   lines.push('', '  self%   self ms  component (by the line that ran: inlined code counts for its own file)');
   for (const c of s.components.slice(0, components)) {
     lines.push(`${c.selfPct.toFixed(1).padStart(7)} ${c.selfMs.toFixed(0).padStart(9)}  ${c.component}`);

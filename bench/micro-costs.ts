@@ -24,7 +24,15 @@ const count = Number(values.count ?? 200_000);
 const passes = Number(values.passes ?? 5);
 
 const start = Date.now();
-const model = createTrafficModel({ seed: 1, hosts: 100, format: 'both', errorRatio: 0.05, exists: true, now: () => start, ratePerSecond: 5000 });
+const model = createTrafficModel({
+  seed: 1,
+  hosts: 100,
+  format: 'both',
+  errorRatio: 0.05,
+  exists: true,
+  now: () => start,
+  ratePerSecond: 5000,
+});
 const bodies: Buffer[] = [];
 for (let i = 0; i < count; i++) bodies.push(Buffer.from(JSON.stringify(osloEnvelope(model.next().message))));
 const strings = bodies.map((b) => b.toString('utf8'));
@@ -67,9 +75,18 @@ const add = (name: string, ns: number, note = ''): void => {
 };
 
 // Decoding.
-add('isUtf8 + toString (body → text)', perItem(count, (i) => isUtf8(bodies[i] as Buffer) && (bodies[i] as Buffer).toString('utf8')));
-add('JSON.parse(envelope)', perItem(count, (i) => JSON.parse(strings[i] as string)));
-add('JSON.parse(oslo.message)', perItem(count, (i) => JSON.parse(inners[i] as string)));
+add(
+  'isUtf8 + toString (body → text)',
+  perItem(count, (i) => isUtf8(bodies[i] as Buffer) && (bodies[i] as Buffer).toString('utf8')),
+);
+add(
+  'JSON.parse(envelope)',
+  perItem(count, (i) => JSON.parse(strings[i] as string)),
+);
+add(
+  'JSON.parse(oslo.message)',
+  perItem(count, (i) => JSON.parse(inners[i] as string)),
+);
 // What the payload costs in the inner parse: the bound on parsing only the header fields
 // (event_type, priority, publisher_id, message_id, timestamp) for messages whose payload
 // no metric reads (with notification_format=both, every legacy one).
@@ -78,8 +95,15 @@ const headers = inners.map((s) => {
   m['payload'] = {};
   return JSON.stringify(m);
 });
-add('  JSON.parse(oslo.message) with an empty payload', perItem(count, (i) => JSON.parse(headers[i] as string)), 'bound for a header-only parse');
-add('decodeNotification (all of it)', perItem(count, (i) => decodeNotification(bodies[i] as Buffer, { maxMessageBytes: 1 << 20 }).ok));
+add(
+  '  JSON.parse(oslo.message) with an empty payload',
+  perItem(count, (i) => JSON.parse(headers[i] as string)),
+  'bound for a header-only parse',
+);
+add(
+  'decodeNotification (all of it)',
+  perItem(count, (i) => decodeNotification(bodies[i] as Buffer, { maxMessageBytes: 1 << 20 }).ok),
+);
 
 // Dedup: a 100k window over a long stream of fresh ids, average per call. Evicting the oldest
 // through Set.values().next() walks past the holes earlier deletions left at the front of
@@ -104,7 +128,12 @@ add('  before: Set + values().next(), window full', iterator.after);
 
 // prom-client: what one counted notification costs in the registry.
 const registry = new Registry();
-const counter = new Counter({ name: 'c_total', help: 'h', labelNames: ['event_type', 'priority', 'publisher', 'host'], registers: [registry] });
+const counter = new Counter({
+  name: 'c_total',
+  help: 'h',
+  labelNames: ['event_type', 'priority', 'publisher', 'host'],
+  registers: [registry],
+});
 const gauge = new Gauge({ name: 'g', help: 'h', labelNames: ['publisher', 'host'], registers: [registry] });
 const labelSets = inners.slice(0, 5000).map((s) => {
   const m = JSON.parse(s) as Record<string, string>;
@@ -114,17 +143,35 @@ const labelSets = inners.slice(0, 5000).map((s) => {
 });
 const children = labelSets.map((l) => counter.labels(...l));
 const gaugeChildren = labelSets.map((l) => gauge.labels(l[2], l[3]));
-add('counter child.inc() (cached child, as BoundedChildren does)', perItem(count, (i) => children[i % children.length]?.inc()));
-add('counter.inc({labels})', perItem(count, (i) => {
-  const l = labelSets[i % labelSets.length] as readonly string[];
-  counter.inc({ event_type: l[0] as string, priority: l[1] as string, publisher: l[2] as string, host: l[3] as string });
-}));
-add('gauge child.set(now) (last-received)', perItem(count, (i) => gaugeChildren[i % gaugeChildren.length]?.set(i)));
+add(
+  'counter child.inc() (cached child, as BoundedChildren does)',
+  perItem(count, (i) => children[i % children.length]?.inc()),
+);
+add(
+  'counter.inc({labels})',
+  perItem(count, (i) => {
+    const l = labelSets[i % labelSets.length] as readonly string[];
+    counter.inc({ event_type: l[0] as string, priority: l[1] as string, publisher: l[2] as string, host: l[3] as string });
+  }),
+);
+add(
+  'gauge child.set(now) (last-received)',
+  perItem(count, (i) => gaugeChildren[i % gaugeChildren.length]?.set(i)),
+);
 const plain = labelSets.map(() => ({ value: 0 }));
-add('  candidate: own cell, value += 1 (prom-client reads it in collect())', perItem(count, (i) => (plain[i % plain.length] as { value: number }).value++));
+add(
+  '  candidate: own cell, value += 1 (prom-client reads it in collect())',
+  perItem(count, (i) => (plain[i % plain.length] as { value: number }).value++),
+);
 const cache = new Map(labelSets.map((l, i) => [l.join('\u0000'), children[i]]));
-add('label key: values.join + Map.get (BoundedChildren.get hit)', perItem(count, (i) => cache.get((labelSets[i % labelSets.length] as readonly string[]).join('\u0000'))));
-add('Date.now() / 1000', perItem(count, () => Date.now() / 1000));
+add(
+  'label key: values.join + Map.get (BoundedChildren.get hit)',
+  perItem(count, (i) => cache.get((labelSets[i % labelSets.length] as readonly string[]).join('\u0000'))),
+);
+add(
+  'Date.now() / 1000',
+  perItem(count, () => Date.now() / 1000),
+);
 
 // The whole counting stage, with and without dedup.
 const log = createLogger({ level: 'error', format: 'json' });
@@ -146,4 +193,10 @@ for (const window of ['100000', '0']) {
 }
 
 console.log(`\nPer-message costs over ${fmt(count)} corpus messages (median of ${passes} passes, ns)\n`);
-console.log(table(['piece', 'ns/msg', 'note'], rows.map(([n, ns, note]) => [n, fmt(ns), note]), [1]));
+console.log(
+  table(
+    ['piece', 'ns/msg', 'note'],
+    rows.map(([n, ns, note]) => [n, fmt(ns), note]),
+    [1],
+  ),
+);

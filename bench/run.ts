@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   progress(`generating ${opts.count} notifications from the traffic model (seed ${opts.seed}, ${opts.hosts} hosts)`);
   const corpusMeta = generateCorpus({ file: corpusFile, count: opts.count, seed: opts.seed, hosts: opts.hosts, ratePerSecond: opts.rate });
   const corpus = loadCorpus(corpusFile);
-  progress(`corpus: ${fmt(corpusMeta.bytes / MB, 0)} MB, ${corpusMeta.sizes.min}-${corpusMeta.sizes.max} bytes (median ${corpusMeta.sizes.p50}), ${fmt(100 * corpusMeta.versionedShare, 0)}% versioned`);
+  progress(
+    `corpus: ${fmt(corpusMeta.bytes / MB, 0)} MB, ${corpusMeta.sizes.min}-${corpusMeta.sizes.max} bytes (median ${corpusMeta.sizes.p50}), ${fmt(100 * corpusMeta.versionedShare, 0)}% versioned`,
+  );
 
   const ctx: BenchContext = {
     opts,
@@ -103,7 +105,8 @@ async function main(): Promise<void> {
     args: (queue) => [children[scenario] as string, consumerArgs(queue)],
   });
   if (selected('noack')) specs.set('noack', nodeChild('noack', 'bare amqplib, noAck, count only (ceiling)'));
-  if (selected('batch-ack')) specs.set('batch-ack', nodeChild('batch-ack', `amqplib, manual ack, multiple every ${Math.floor(opts.prefetch / 2)}`));
+  if (selected('batch-ack'))
+    specs.set('batch-ack', nodeChild('batch-ack', `amqplib, manual ack, multiple every ${Math.floor(opts.prefetch / 2)}`));
   if (selected('naive')) specs.set('naive', nodeChild('naive', 'naive: 2× JSON.parse + counter.inc + ack each'));
   if (selected('worker-split')) {
     specs.set('worker-split', {
@@ -159,7 +162,10 @@ async function main(): Promise<void> {
       const rows = await withBroker(`round ${round}`, async () => {
         progress(`round ${round}/${opts.rounds}: ${order.join(', ')}`);
         const out: DrainRow[] = [];
-        const backlogs = await prepareBacklogs(ctx, order.map((s) => `${s}-r${round}`));
+        const backlogs = await prepareBacklogs(
+          ctx,
+          order.map((s) => `${s}-r${round}`),
+        );
         results.fills.push((backlogs.values().next().value as Backlog).fill);
         for (const scenario of order) {
           const backlog = backlogs.get(`${scenario}-r${round}`) as Backlog;

@@ -126,14 +126,20 @@ export function buildProgram(): Command {
   const tailFlags = addFlags(tailCmd, 'tail');
   tailCmd.action(() => runCommand('tail', tailFlags(), (config, log, signal) => runTail(config, { stdout: process.stdout, log, signal })));
 
-  const checkCmd = program.command('check').description("verify the broker, exchanges, queue and bindings serve needs, and that notifications flow (exit 0: all pass)");
+  const checkCmd = program
+    .command('check')
+    .description('verify the broker, exchanges, queue and bindings serve needs, and that notifications flow (exit 0: all pass)');
   const checkFlags = addFlags(checkCmd, 'check');
   checkCmd.action(() => runCommand('check', checkFlags(), (config, _log, signal) => runCheck(config, { stdout: process.stdout, signal })));
 
-  const simulateCmd = program.command('simulate').description('publish realistic Nova notifications, as oslo does, for demos, tests and benchmarks');
+  const simulateCmd = program
+    .command('simulate')
+    .description('publish realistic Nova notifications, as oslo does, for demos, tests and benchmarks');
   const simulateFlags = addFlags(simulateCmd, 'simulate');
   simulateCmd.action(() =>
-    runCommand('simulate', simulateFlags(), (config, log, signal) => runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal })),
+    runCommand('simulate', simulateFlags(), (config, log, signal) =>
+      runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal }),
+    ),
   );
   return program;
 }

@@ -2,16 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TopologySpec } from './amqp/topology.js';
 import type { BrokerAddress } from './amqp/url.js';
 import { redactedUrl, redactUrlsIn } from './amqp/url.js';
-import {
-  FLAGS,
-  envName,
-  flagsFor,
-  type CommandName,
-  type FlagName,
-  type FlagSpec,
-  type FlagValues,
-  type ListenAddress,
-} from './flags.js';
+import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpec, type FlagValues, type ListenAddress } from './flags.js';
 import { NovaConfError, readNovaConf, type NovaNotificationSettings } from './nova-conf.js';
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from './nova-flags.js';
 import type { Priority } from './notifications/types.js';
@@ -163,11 +154,7 @@ export interface ConfigSources {
   readonly readFile?: (path: string) => string;
 }
 
-export function buildConfig(
-  cli: RawFlags,
-  env: Readonly<Record<string, string | undefined>>,
-  sources: ConfigSources = {},
-): Config {
+export function buildConfig(cli: RawFlags, env: Readonly<Record<string, string | undefined>>, sources: ConfigSources = {}): Config {
   const command = sources.command ?? 'serve';
   const novaFile = resolveFlag('nova.config-file', cli, env) as string | undefined;
   const nova = novaFile === undefined ? undefined : readNovaFile(novaFile, sources.readFile ?? ((path) => readFileSync(path, 'utf8')));
@@ -223,7 +210,14 @@ function readNovaFile(path: string, readFile: (path: string) => string): NovaNot
     text = readFile(path);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : String(code ?? err);
     throw new ConfigError(`invalid --nova.config-file: cannot read ${path}: ${why}`);
   }
   try {
@@ -238,7 +232,8 @@ function readNovaFile(path: string, readFile: (path: string) => string): NovaNot
 /** nova.conf's answers, its topics picked for the format in effect (a flag or variable may override its own). */
 function novaFlags(nova: NovaNotificationSettings, cli: RawFlags, env: Readonly<Record<string, string | undefined>>): RawFlags {
   const values = flagsFromNovaConf(nova);
-  const format = cli['nova.notification-format'] ?? env[envName('nova.notification-format')] ?? values['nova.notification-format'] ?? 'unversioned';
+  const format =
+    cli['nova.notification-format'] ?? env[envName('nova.notification-format')] ?? values['nova.notification-format'] ?? 'unversioned';
   if (format === 'unversioned' || format === 'versioned' || format === 'both') values['amqp.topic'] = novaTopics(nova, format);
   return values;
 }

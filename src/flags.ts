@@ -26,12 +26,7 @@ const CONSUMERS: readonly CommandName[] = ['serve', 'tail', 'check'];
 
 function int(min: number, max: number) {
   const error = `must be an integer from ${min} to ${max}`;
-  return z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { error })
-    .transform(Number)
-    .pipe(z.number().min(min, { error }).max(max, { error }));
+  return z.string().trim().regex(/^\d+$/, { error }).transform(Number).pipe(z.number().min(min, { error }).max(max, { error }));
 }
 
 function number(min: number, max: number) {
@@ -170,7 +165,12 @@ export const FLAGS = {
       error: "must not be one of oslo's notifications.<priority> queues: consuming them steals Ceilometer's messages",
     }),
   },
-  'amqp.queue-type': { help: 'classic, or quorum for replicated HA queues', default: 'classic', commands: ['serve', 'check'], schema: oneOf(['classic', 'quorum']) },
+  'amqp.queue-type': {
+    help: 'classic, or quorum for replicated HA queues',
+    default: 'classic',
+    commands: ['serve', 'check'],
+    schema: oneOf(['classic', 'quorum']),
+  },
   'amqp.queue-expires-seconds': {
     help: 'Broker deletes the queue after this long without a consumer (x-expires)',
     default: '3600',
@@ -183,11 +183,31 @@ export const FLAGS = {
     commands: ['serve', 'check'],
     schema: int(1, 100_000_000),
   },
-  'amqp.prefetch': { help: 'Unacknowledged messages in flight (back-pressure window)', default: '1000', commands: ['serve'], schema: int(1, 65535) },
-  'amqp.max-message-bytes': { help: 'Larger messages are dropped unparsed', default: '1048576', commands: ['serve', 'tail'], schema: int(1024, 256 * 1024 * 1024) },
+  'amqp.prefetch': {
+    help: 'Unacknowledged messages in flight (back-pressure window)',
+    default: '1000',
+    commands: ['serve'],
+    schema: int(1, 65535),
+  },
+  'amqp.max-message-bytes': {
+    help: 'Larger messages are dropped unparsed',
+    default: '1048576',
+    commands: ['serve', 'tail'],
+    schema: int(1024, 256 * 1024 * 1024),
+  },
   'amqp.heartbeat-interval-seconds': { help: 'AMQP heartbeat (0 disables)', default: '30', commands: ALL, schema: int(0, 3600) },
-  'amqp.connect-timeout-seconds': { help: 'Give up one connection attempt after this long', default: '10', commands: ALL, schema: int(1, 600) },
-  'amqp.reconnect-max-delay-seconds': { help: 'Cap of the exponential reconnect backoff', default: '30', commands: ['serve'], schema: int(1, 3600) },
+  'amqp.connect-timeout-seconds': {
+    help: 'Give up one connection attempt after this long',
+    default: '10',
+    commands: ALL,
+    schema: int(1, 600),
+  },
+  'amqp.reconnect-max-delay-seconds': {
+    help: 'Cap of the exponential reconnect backoff',
+    default: '30',
+    commands: ['serve'],
+    schema: int(1, 3600),
+  },
   'nova.notification-format': {
     help: 'Mirror of nova.conf [notifications] notification_format: unversioned, versioned or both',
     default: 'unversioned',
@@ -202,27 +222,125 @@ export const FLAGS = {
   },
   'web.listen-address': { help: 'Address for /metrics and the landing page', default: ':9851', commands: ['serve'], schema: listenAddress },
   'web.telemetry-path': { help: 'Path under which metrics are served', default: '/metrics', commands: ['serve'], schema: urlPath },
-  'metrics.max-hosts': { help: 'Distinct host label values before new ones become "other"', default: '10000', commands: ['serve'], schema: int(1, 1_000_000) },
-  'metrics.max-label-values': { help: 'Distinct values of any other label before "other"', default: '500', commands: ['serve'], schema: int(1, 100_000) },
-  'metrics.max-tracked-instances': { help: 'Instances kept for openstack_instances', default: '200000', commands: ['serve'], schema: int(1, 10_000_000) },
-  'metrics.max-tracked-actions': { help: 'Started actions awaiting their end', default: '50000', commands: ['serve'], schema: int(1, 10_000_000) },
-  'metrics.action-timeout-seconds': { help: 'A start with no end after this long counts as outcome="timeout"', default: '10800', commands: ['serve'], schema: int(1, 30 * 86400) },
-  'metrics.dedup-window': { help: 'Recent message_ids remembered so redeliveries are not counted twice', default: '100000', commands: ['serve'], schema: int(0, 10_000_000) },
-  'tail.output': { help: 'text (one readable line per notification) or json (the inner message, one per line)', default: 'text', commands: ['tail'], schema: oneOf(['text', 'json']) },
-  'tail.raw': { help: 'Print each body as received (the oslo envelope) instead; wins over --tail.output', default: 'false', boolean: true, commands: ['tail'], schema: bool },
-  'tail.event-type': { help: 'Only event types matching this glob (* and ?), repeatable, e.g. compute.instance.*', repeatable: true, commands: ['tail'], schema: globs },
-  'tail.priority': { help: 'Only this priority (info, warn, error, ...; any case), repeatable', repeatable: true, commands: ['tail'], schema: priorities },
-  'tail.host': { help: "Only this host, a glob matching the publisher's or the instance's host, repeatable", repeatable: true, commands: ['tail'], schema: globs },
-  'tail.count': { help: 'Stop after printing this many notifications (0: never)', default: '0', commands: ['tail'], schema: int(0, 1_000_000_000) },
-  'tail.show-secrets': { help: 'Print the request context tokens and URL passwords instead of ***', default: 'false', boolean: true, commands: ['tail'], schema: bool },
-  'check.wait-seconds': { help: 'How long to wait for one notification to prove they flow (0: skip that check)', default: '10', commands: ['check'], schema: int(0, 3600) },
-  'check.fix': { help: 'Declare what is missing: the exchange as oslo does, the queue and bindings as serve does', default: 'false', boolean: true, commands: ['check'], schema: bool },
-  'management.url': { help: 'RabbitMQ management API, e.g. http://guest:guest@127.0.0.1:15672, for the checks AMQP cannot do', default: '', commands: ['check'], schema: httpUrl },
+  'metrics.max-hosts': {
+    help: 'Distinct host label values before new ones become "other"',
+    default: '10000',
+    commands: ['serve'],
+    schema: int(1, 1_000_000),
+  },
+  'metrics.max-label-values': {
+    help: 'Distinct values of any other label before "other"',
+    default: '500',
+    commands: ['serve'],
+    schema: int(1, 100_000),
+  },
+  'metrics.max-tracked-instances': {
+    help: 'Instances kept for openstack_instances',
+    default: '200000',
+    commands: ['serve'],
+    schema: int(1, 10_000_000),
+  },
+  'metrics.max-tracked-actions': {
+    help: 'Started actions awaiting their end',
+    default: '50000',
+    commands: ['serve'],
+    schema: int(1, 10_000_000),
+  },
+  'metrics.action-timeout-seconds': {
+    help: 'A start with no end after this long counts as outcome="timeout"',
+    default: '10800',
+    commands: ['serve'],
+    schema: int(1, 30 * 86400),
+  },
+  'metrics.dedup-window': {
+    help: 'Recent message_ids remembered so redeliveries are not counted twice',
+    default: '100000',
+    commands: ['serve'],
+    schema: int(0, 10_000_000),
+  },
+  'tail.output': {
+    help: 'text (one readable line per notification) or json (the inner message, one per line)',
+    default: 'text',
+    commands: ['tail'],
+    schema: oneOf(['text', 'json']),
+  },
+  'tail.raw': {
+    help: 'Print each body as received (the oslo envelope) instead; wins over --tail.output',
+    default: 'false',
+    boolean: true,
+    commands: ['tail'],
+    schema: bool,
+  },
+  'tail.event-type': {
+    help: 'Only event types matching this glob (* and ?), repeatable, e.g. compute.instance.*',
+    repeatable: true,
+    commands: ['tail'],
+    schema: globs,
+  },
+  'tail.priority': {
+    help: 'Only this priority (info, warn, error, ...; any case), repeatable',
+    repeatable: true,
+    commands: ['tail'],
+    schema: priorities,
+  },
+  'tail.host': {
+    help: "Only this host, a glob matching the publisher's or the instance's host, repeatable",
+    repeatable: true,
+    commands: ['tail'],
+    schema: globs,
+  },
+  'tail.count': {
+    help: 'Stop after printing this many notifications (0: never)',
+    default: '0',
+    commands: ['tail'],
+    schema: int(0, 1_000_000_000),
+  },
+  'tail.show-secrets': {
+    help: 'Print the request context tokens and URL passwords instead of ***',
+    default: 'false',
+    boolean: true,
+    commands: ['tail'],
+    schema: bool,
+  },
+  'check.wait-seconds': {
+    help: 'How long to wait for one notification to prove they flow (0: skip that check)',
+    default: '10',
+    commands: ['check'],
+    schema: int(0, 3600),
+  },
+  'check.fix': {
+    help: 'Declare what is missing: the exchange as oslo does, the queue and bindings as serve does',
+    default: 'false',
+    boolean: true,
+    commands: ['check'],
+    schema: bool,
+  },
+  'management.url': {
+    help: 'RabbitMQ management API, e.g. http://guest:guest@127.0.0.1:15672, for the checks AMQP cannot do',
+    default: '',
+    commands: ['check'],
+    schema: httpUrl,
+  },
   'log.level': { help: 'debug, info, warn or error', default: 'info', commands: ALL, schema: oneOf(['debug', 'info', 'warn', 'error']) },
   'log.format': { help: 'json or logfmt', default: 'json', commands: ALL, schema: oneOf(['json', 'logfmt']) },
-  'simulate.count': { help: 'Notifications to publish (0: until --simulate.duration-seconds)', default: '1000', commands: ['simulate'], schema: int(0, 1_000_000_000) },
-  'simulate.duration-seconds': { help: 'Stop after this long (0: until --simulate.count)', default: '0', commands: ['simulate'], schema: number(0, 30 * 86400) },
-  'simulate.rate': { help: 'Notifications per second (0: as fast as the broker takes them)', default: '50', commands: ['simulate'], schema: number(0, 1_000_000) },
+  'simulate.count': {
+    help: 'Notifications to publish (0: until --simulate.duration-seconds)',
+    default: '1000',
+    commands: ['simulate'],
+    schema: int(0, 1_000_000_000),
+  },
+  'simulate.duration-seconds': {
+    help: 'Stop after this long (0: until --simulate.count)',
+    default: '0',
+    commands: ['simulate'],
+    schema: number(0, 30 * 86400),
+  },
+  'simulate.rate': {
+    help: 'Notifications per second (0: as fast as the broker takes them)',
+    default: '50',
+    commands: ['simulate'],
+    schema: number(0, 1_000_000),
+  },
   'simulate.hosts': { help: 'Compute hosts to spread instances over', default: '10', commands: ['simulate'], schema: int(1, 100_000) },
   'simulate.error-ratio': { help: 'Share of builds that fail (0..1)', default: '0.05', commands: ['simulate'], schema: number(0, 1) },
   'simulate.exists': { help: 'Emit the hourly exists audit bursts', default: 'false', boolean: true, commands: ['simulate'], schema: bool },
@@ -238,7 +356,5 @@ export function envName(flag: string): string {
 }
 
 export function flagsFor(command: CommandName): FlagName[] {
-  return (Object.keys(FLAGS) as FlagName[]).filter((f) =>
-    (FLAGS[f].commands as readonly CommandName[]).includes(command),
-  );
+  return (Object.keys(FLAGS) as FlagName[]).filter((f) => (FLAGS[f].commands as readonly CommandName[]).includes(command));
 }

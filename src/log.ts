@@ -23,8 +23,7 @@ export function createLogger(options: LogOptions): Logger {
     return out;
   };
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
-  const sink: DestinationStream =
-    options.format === 'logfmt' ? { write: (line) => destination.write(toLogfmt(line)) } : destination;
+  const sink: DestinationStream = options.format === 'logfmt' ? { write: (line) => destination.write(toLogfmt(line)) } : destination;
   return pino(
     {
       level: options.level,

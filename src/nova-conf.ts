@@ -54,27 +54,41 @@ export function parseIni(text: string, source = 'nova.conf'): Map<string, Map<st
 /** Nova's notification settings from nova.conf text; `source` only names the file in errors. */
 export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificationSettings {
   const sections = parseEntries(text, source);
-  const resolve = (found: Found | undefined): string | undefined =>
-    found && interpolate(sections, found, source, 0);
+  const resolve = (found: Found | undefined): string | undefined => found && interpolate(sections, found, source, 0);
 
   // oslo.messaging treats an empty notification URL as unset ("if not url") and uses the RPC one.
   // notification_transport_url is the pre-16.0 (2025.1) alias.
   const transportUrl =
-    resolve(single(sections, [['oslo_messaging_notifications', 'transport_url'], ['DEFAULT', 'notification_transport_url']])) ||
+    resolve(
+      single(sections, [
+        ['oslo_messaging_notifications', 'transport_url'],
+        ['DEFAULT', 'notification_transport_url'],
+      ]),
+    ) ||
     resolve(single(sections, [['DEFAULT', 'transport_url']])) ||
     undefined;
 
   const topicsRaw = resolve(
-    single(sections, [['oslo_messaging_notifications', 'topics'], ['rpc_notifier2', 'topics'], ['DEFAULT', 'notification_topics']]),
+    single(sections, [
+      ['oslo_messaging_notifications', 'topics'],
+      ['rpc_notifier2', 'topics'],
+      ['DEFAULT', 'notification_topics'],
+    ]),
   );
 
   const versionedTopicsRaw = resolve(single(sections, [['notifications', 'versioned_notifications_topics']]));
 
-  const driverFound = multi(sections, [['oslo_messaging_notifications', 'driver'], ['DEFAULT', 'notification_driver']]);
+  const driverFound = multi(sections, [
+    ['oslo_messaging_notifications', 'driver'],
+    ['DEFAULT', 'notification_driver'],
+  ]);
   const driver = driverFound?.map((f) => interpolate(sections, f, source, 0));
 
   // Nova registered these in [DEFAULT] before Newton and still honours that deprecated group.
-  const formatFound = single(sections, [['notifications', 'notification_format'], ['DEFAULT', 'notification_format']]);
+  const formatFound = single(sections, [
+    ['notifications', 'notification_format'],
+    ['DEFAULT', 'notification_format'],
+  ]);
   const format = resolve(formatFound);
   if (formatFound && format !== undefined && !isNotificationFormat(format)) {
     // StrOpt choices are compared case-sensitively: "Both" fails at nova startup too.
@@ -92,7 +106,10 @@ export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificati
     notificationFormat: format as NovaNotificationSettings['notificationFormat'],
     controlExchange: resolve(single(sections, [['DEFAULT', 'control_exchange']])),
     notifyOnStateChange: resolve(
-      single(sections, [['notifications', 'notify_on_state_change'], ['DEFAULT', 'notify_on_state_change']]),
+      single(sections, [
+        ['notifications', 'notify_on_state_change'],
+        ['DEFAULT', 'notify_on_state_change'],
+      ]),
     ),
     sendsNotifications: (driver ?? []).some((d) => !SILENT_DRIVERS.has(d)),
   };
@@ -211,9 +228,9 @@ const TEMPLATE = /\$(?:(\$)|([_a-z][._a-z0-9]*)|\{([_a-z][._a-z0-9]*)\}|)/gi;
 function interpolate(sections: Sections, found: Found, source: string, depth: number): string {
   const { group, entry } = found;
   // cfg.py rewrites "\$" to the "$$" escape before substituting.
-  return entry.value.replaceAll('\\$', () => '$$').replace(
-    TEMPLATE,
-    (match: string, escaped?: string, named?: string, braced?: string): string => {
+  return entry.value
+    .replaceAll('\\$', () => '$$')
+    .replace(TEMPLATE, (match: string, escaped?: string, named?: string, braced?: string): string => {
       if (escaped) return '$';
       const ref = named ?? braced;
       // safe_substitute leaves a "$" that starts no placeholder as it is.
@@ -233,6 +250,5 @@ function interpolate(sections: Sections, found: Found, source: string, depth: nu
         throw new NovaConfError(`${source}:${entry.line}: [${group}] refers to undefined option $${ref}`);
       }
       return interpolate(sections, target, source, depth + 1);
-    },
-  );
+    });
 }

@@ -42,7 +42,10 @@ export class DrainMeter {
   private t0 = 0;
   private cpu0: NodeJS.CpuUsage = { user: 0, system: 0 };
 
-  constructor(private readonly count: number, private readonly onDone: () => void = () => undefined) {}
+  constructor(
+    private readonly count: number,
+    private readonly onDone: () => void = () => undefined,
+  ) {}
 
   /** true when this was the last expected message. */
   tick(): boolean {

@@ -126,7 +126,15 @@ async function compare(a: () => Promise<{ ms: number; bytes: number }>, b: () =>
     aBytes = x2.bytes;
     bBytes = y.bytes;
   }
-  return { exporterMs: median(as), bareMs: median(bs), ratio: median(ratios), exporterBytes: aBytes, bareBytes: bBytes, exporterAll: as, bareAll: bs };
+  return {
+    exporterMs: median(as),
+    bareMs: median(bs),
+    ratio: median(ratios),
+    exporterBytes: aBytes,
+    bareBytes: bBytes,
+    exporterAll: as,
+    bareAll: bs,
+  };
 }
 
 const results = [];

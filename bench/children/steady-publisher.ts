@@ -35,7 +35,12 @@ const marker = (k: number): Buffer =>
   Buffer.from(
     JSON.stringify({
       ...outer,
-      'oslo.message': JSON.stringify({ ...inner, event_type: MARKER_EVENT_TYPE, publisher_id: `${MARKER_PUBLISHER}.${markerHost(k)}`, message_id: serialId(`${args.tag}1`, k) }),
+      'oslo.message': JSON.stringify({
+        ...inner,
+        event_type: MARKER_EVENT_TYPE,
+        publisher_id: `${MARKER_PUBLISHER}.${markerHost(k)}`,
+        message_id: serialId(`${args.tag}1`, k),
+      }),
     }),
   );
 

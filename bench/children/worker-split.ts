@@ -79,10 +79,11 @@ if (isMainThread) {
     last = msg;
     if (batch.length >= BATCH) hand();
     // A partial batch goes as soon as the socket has nothing more for now.
-    else flush ??= setImmediate(() => {
-      flush = undefined;
-      hand();
-    });
+    else
+      flush ??= setImmediate(() => {
+        flush = undefined;
+        hand();
+      });
   });
   report('ready');
   exitOnTerm(async () => {
@@ -92,10 +93,16 @@ if (isMainThread) {
 } else {
   const args = workerData as SplitArgs;
   const config = buildConfig(args.flags, {});
-  const { pipeline } = createCountingPipeline(config, createRegistry(), createLogger({ level: 'warn', format: 'json' }), () => Date.now() / 1000, {
-    connected: () => true,
-    queueStats: async () => undefined,
-  });
+  const { pipeline } = createCountingPipeline(
+    config,
+    createRegistry(),
+    createLogger({ level: 'warn', format: 'json' }),
+    () => Date.now() / 1000,
+    {
+      connected: () => true,
+      queueStats: async () => undefined,
+    },
+  );
   let counted = 0;
   parentPort?.on('message', (packed: ArrayBuffer) => {
     for (const body of unpack(packed)) {

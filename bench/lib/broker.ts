@@ -55,7 +55,10 @@ export async function createVhost(amqpHost: string): Promise<BenchVhost> {
 /** Names of the queues in a vhost. */
 export async function listQueues(vhost: string): Promise<string[]> {
   const out = await rabbitmqctl('list_queues', '-p', vhost, '--no-table-headers', 'name');
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** The topology the exporter declares for `queue`; every bench queue uses it. */

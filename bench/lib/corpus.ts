@@ -77,7 +77,12 @@ export function generateCorpus(opts: CorpusOptions): CorpusMeta {
     count: opts.count,
     routingKeys: keys,
     bytes: total,
-    sizes: { min: sorted[0] ?? 0, p50: sorted[Math.floor(sorted.length / 2)] ?? 0, mean: Math.round(total / sizes.length), max: sorted.at(-1) ?? 0 },
+    sizes: {
+      min: sorted[0] ?? 0,
+      p50: sorted[Math.floor(sorted.length / 2)] ?? 0,
+      mean: Math.round(total / sizes.length),
+      max: sorted.at(-1) ?? 0,
+    },
     versionedShare: versioned / opts.count,
     distinctEventTypes: byType.length,
     topEventTypes: Object.fromEntries(byType.slice(0, 6)),
@@ -92,7 +97,7 @@ export function loadCorpus(file: string): CorpusMessage[] {
   const meta = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as CorpusMeta;
   const data = readFileSync(file);
   const out: CorpusMessage[] = [];
-  for (let off = 0; off < data.length; ) {
+  for (let off = 0; off < data.length;) {
     const len = data.readUInt32LE(off);
     const key = meta.routingKeys[data.readUInt8(off + 4)] ?? 'notifications.info';
     out.push({ routingKey: key, body: data.subarray(off + 5, off + 5 + len) });

@@ -26,7 +26,13 @@ export function httpGet(url: string, accept?: string, timeoutMs = 30_000): Promi
       res.on('end', () => {
         const buf = Buffer.concat(chunks);
         const done = performance.now();
-        resolve({ status: res.statusCode ?? 0, body: buf.toString('utf8'), bytes: buf.length, ms: done - started, doneAt: performance.timeOrigin + done });
+        resolve({
+          status: res.statusCode ?? 0,
+          body: buf.toString('utf8'),
+          bytes: buf.length,
+          ms: done - started,
+          doneAt: performance.timeOrigin + done,
+        });
       });
       res.on('error', reject);
     });

@@ -33,7 +33,9 @@ function packageVersion(name: string): string {
 export function machineInfo(rabbitmq: string, python: string): MachineInfo {
   let kombu: string | undefined;
   try {
-    kombu = execFileSync(python, ['-c', 'import kombu, amqp; print(f"kombu {kombu.__version__}, py-amqp {amqp.__version__}")'], { encoding: 'utf8' }).trim();
+    kombu = execFileSync(python, ['-c', 'import kombu, amqp; print(f"kombu {kombu.__version__}, py-amqp {amqp.__version__}")'], {
+      encoding: 'utf8',
+    }).trim();
   } catch {
     kombu = undefined;
   }

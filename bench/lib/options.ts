@@ -95,7 +95,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--only: unknown scenario "${s}" (${SCENARIOS.join(', ')})`);
+  for (const s of only)
+    if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--only: unknown scenario "${s}" (${SCENARIOS.join(', ')})`);
   const series = (get('scrape-series') ?? (quick ? '1000,10000' : '1000,10000,100000')).split(',').map((s) => Number(s.trim()));
   if (series.some((n) => !Number.isInteger(n) || n < 100)) throw new Error('--scrape-series: integers >= 100, comma-separated');
   return {

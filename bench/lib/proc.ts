@@ -102,7 +102,10 @@ export function startChild(command: string, args: readonly string[], logFile: st
       const already = seen.find((e) => e.event === event);
       if (already) return Promise.resolve(already);
       return new Promise<BenchEvent>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${command}: no "${event}" within ${timeoutMs / 1000} s (see ${logFile})`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${command}: no "${event}" within ${timeoutMs / 1000} s (see ${logFile})`)),
+          timeoutMs,
+        );
         const waiter = { event, resolve: (e: BenchEvent) => (clearTimeout(timer), resolve(e)) };
         waiters.push(waiter);
         void exited.then((code) => {

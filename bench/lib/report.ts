@@ -71,7 +71,12 @@ export function summarize(rows: readonly DrainRow[]): DrainSummary[] {
       brokerCpuSecondsPer100k: brokers.length ? median(brokers) : undefined,
       otherCoresMax: others.length ? Math.max(...others) : undefined,
       // Per-round notes that carry figures (halves) would not fold: keep the median round's.
-      notes: [...new Set([...mine.flatMap((r) => r.notes.filter((n) => !n.startsWith('halves:'))), ...medianRound(mine).notes.filter((n) => n.startsWith('halves:'))])],
+      notes: [
+        ...new Set([
+          ...mine.flatMap((r) => r.notes.filter((n) => !n.startsWith('halves:'))),
+          ...medianRound(mine).notes.filter((n) => n.startsWith('halves:')),
+        ]),
+      ],
     };
   });
 }
@@ -141,7 +146,11 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
   const count = opts.count;
   const out: string[] = [];
   const rounds = Math.max(1, ...r.drains.map((d) => d.rounds));
-  out.push('', `Drain a backlog of ${fmt(count)} notifications (same bytes for every row; window = first → last message; median of ${rounds} round(s))`, '');
+  out.push(
+    '',
+    `Drain a backlog of ${fmt(count)} notifications (same bytes for every row; window = first → last message; median of ${rounds} round(s))`,
+    '',
+  );
   out.push(
     table(
       ['scenario', 'msg/s', '(min-max)', 'vs no-ack', 'CPU s/100k', 'peak RSS MB', 'broker CPU s/100k', 'other load', 'notes'],
@@ -165,7 +174,9 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
     out.push(
       '',
       `Registry after counting the corpus once: ${fmt(after.samples)} samples, ${fmt(after.scrapeBytes / 1024)} KB, metrics() ${fmt(after.scrapeMs, 0)} ms; heap after GC ${fmt(after.heapUsedAfterGcBytes / MB, 0)} MB`,
-      `  largest families (samples): ${Object.entries(after.topFamilies).map(([n, c]) => `${n} ${fmt(c)}`).join(', ')}`,
+      `  largest families (samples): ${Object.entries(after.topFamilies)
+        .map(([n, c]) => `${n} ${fmt(c)}`)
+        .join(', ')}`,
     );
   }
   if (r.steady) {
@@ -177,7 +188,23 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
     );
     out.push(
       table(
-        ['published/s', 'consumed/s', 'latency p50 ms', 'p90', 'p99', 'max', 'markers', 'scrape ms p50/max', 'body KB', 'exporter CPU', 'RSS MB', 'peak RSS MB', 'broker CPU', 'other load', 'max queue'],
+        [
+          'published/s',
+          'consumed/s',
+          'latency p50 ms',
+          'p90',
+          'p99',
+          'max',
+          'markers',
+          'scrape ms p50/max',
+          'body KB',
+          'exporter CPU',
+          'RSS MB',
+          'peak RSS MB',
+          'broker CPU',
+          'other load',
+          'max queue',
+        ],
         [
           [
             fmt(s.publishedPerSecond),
@@ -200,13 +227,30 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
       ),
     );
-    out.push('(latency: marker published → counted, by the exporter\'s own last-received timestamp for it; visible to any scrape from then on)');
+    out.push(
+      "(latency: marker published → counted, by the exporter's own last-received timestamp for it; visible to any scrape from then on)",
+    );
   }
   if (r.scrape) {
-    out.push('', '/metrics: exporter registry (NotificationMetrics via createCountingPipeline) vs bare prom-client Registry, same series; medians of paired runs', '');
+    out.push(
+      '',
+      '/metrics: exporter registry (NotificationMetrics via createCountingPipeline) vs bare prom-client Registry, same series; medians of paired runs',
+      '',
+    );
     out.push(
       table(
-        ['series', 'text ms exp/bare', 'ratio', 'OpenMetrics ms exp/bare', 'ratio', 'HTTP text ms exp/bare', 'ratio', 'HTTP OM ms exp/bare', 'ratio', 'body KB exp/bare'],
+        [
+          'series',
+          'text ms exp/bare',
+          'ratio',
+          'OpenMetrics ms exp/bare',
+          'ratio',
+          'HTTP text ms exp/bare',
+          'ratio',
+          'HTTP OM ms exp/bare',
+          'ratio',
+          'body KB exp/bare',
+        ],
         r.scrape.map((s) => [
           fmt(s.exporterSeries),
           `${fmt(s.inProcess.exporterMs, 1)} / ${fmt(s.inProcess.bareMs, 1)}`,
@@ -223,7 +267,8 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
       ),
     );
     const bad = r.scrape.filter((s) => s.overflowed || s.skippedHistograms.length > 0);
-    for (const s of bad) out.push(`! ${s.targetSeries} series: ${s.overflowed ? 'label overflow happened' : ''} ${s.skippedHistograms.join(',')}`);
+    for (const s of bad)
+      out.push(`! ${s.targetSeries} series: ${s.overflowed ? 'label overflow happened' : ''} ${s.skippedHistograms.join(',')}`);
   }
   if (r.profile) {
     out.push('', `Profile: exporter drain under --cpu-prof (${fmt(r.profile.exporter.row.perSecond)} msg/s profiled)`, '');
@@ -234,23 +279,46 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
   const targets: Target[] = [];
   const exp = r.drains.find((d) => d.scenario === 'exporter');
   if (exp) {
-    targets.push({ name: 'drain rate', goal: '>= 80% of no-ack', value: exp.ratioToNoAck === undefined ? 'n/a' : `${fmt(100 * exp.ratioToNoAck, 0)}%`, met: exp.ratioToNoAck === undefined ? undefined : exp.ratioToNoAck >= 0.8 });
+    targets.push({
+      name: 'drain rate',
+      goal: '>= 80% of no-ack',
+      value: exp.ratioToNoAck === undefined ? 'n/a' : `${fmt(100 * exp.ratioToNoAck, 0)}%`,
+      met: exp.ratioToNoAck === undefined ? undefined : exp.ratioToNoAck >= 0.8,
+    });
     const batch = r.drains.find((d) => d.scenario === 'batch-ack');
     if (batch?.ratioToNoAck !== undefined) {
       // What any manual-ack consumer reaches here: the exporter's real headroom.
-      targets.push({ name: '  (for scale: batch-ack alone)', goal: '', value: `${fmt(100 * batch.ratioToNoAck, 0)}% of no-ack`, met: undefined });
+      targets.push({
+        name: '  (for scale: batch-ack alone)',
+        goal: '',
+        value: `${fmt(100 * batch.ratioToNoAck, 0)}% of no-ack`,
+        met: undefined,
+      });
     }
     const peak = Math.max(exp.peakRssBytes ?? 0, r.steady?.exporterPeakRssBytes ?? 0);
-    const parts = [`drain ${fmt((exp.peakRssBytes ?? NaN) / MB, 0)} MB`, ...(r.steady ? [`steady ${fmt(r.steady.exporterPeakRssBytes / MB, 0)} MB`] : [])];
+    const parts = [
+      `drain ${fmt((exp.peakRssBytes ?? NaN) / MB, 0)} MB`,
+      ...(r.steady ? [`steady ${fmt(r.steady.exporterPeakRssBytes / MB, 0)} MB`] : []),
+    ];
     targets.push({ name: 'peak RSS', goal: '< 250 MB', value: parts.join(', '), met: peak < 250 * MB });
   }
   const largest = r.scrape?.reduce((a, b) => (b.targetSeries > a.targetSeries ? b : a));
   if (largest) {
-    targets.push({ name: `scrape ${fmt(largest.exporterSeries)} series`, goal: '<= 1.2× bare prom-client', value: `${fmt(largest.inProcess.ratio, 2)}× (HTTP ${fmt(largest.http.ratio, 2)}×)`, met: largest.inProcess.ratio <= 1.2 });
+    targets.push({
+      name: `scrape ${fmt(largest.exporterSeries)} series`,
+      goal: '<= 1.2× bare prom-client',
+      value: `${fmt(largest.inProcess.ratio, 2)}× (HTTP ${fmt(largest.http.ratio, 2)}×)`,
+      met: largest.inProcess.ratio <= 1.2,
+    });
   }
   if (targets.length) {
     out.push('', 'Targets', '');
-    out.push(table(['target', 'goal', 'measured', ''], targets.map((t) => [t.name, t.goal, t.value, t.met === undefined ? '' : t.met ? 'met' : 'MISSED'])));
+    out.push(
+      table(
+        ['target', 'goal', 'measured', ''],
+        targets.map((t) => [t.name, t.goal, t.value, t.met === undefined ? '' : t.met ? 'met' : 'MISSED']),
+      ),
+    );
   }
   for (const s of r.skipped) out.push(`skipped: ${s}`);
   out.push('', `whole run: ${fmt(durationSeconds, 0)} s`);

@@ -46,7 +46,8 @@ export function windowFigures(a: WindowSample, b: WindowSample, messages: number
   const machine = b.machineBusySeconds - a.machineBusySeconds;
   return {
     brokerCpuSecondsPer100k: broker === undefined ? undefined : (broker / messages) * 1e5,
-    otherCores: broker === undefined || child === undefined || wall < 0.2 ? undefined : Math.max(0, (machine - broker - child - bench) / wall),
+    otherCores:
+      broker === undefined || child === undefined || wall < 0.2 ? undefined : Math.max(0, (machine - broker - child - bench) / wall),
   };
 }
 

@@ -25,10 +25,19 @@ export interface RunningExporter {
   readonly metricsUrl: string;
 }
 
-export async function startExporterChild(ctx: BenchContext, queue: string, logName: string, nodeArgs: readonly string[] = []): Promise<RunningExporter> {
+export async function startExporterChild(
+  ctx: BenchContext,
+  queue: string,
+  logName: string,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningExporter> {
   const flags = exporterFlags({ url: ctx.vhost.url, queue, queueMaxLength: queueMaxLength(ctx.opts.count), prefetch: ctx.opts.prefetch });
   const script = ctx.children['exporter'] as string;
-  const child = startChild(process.execPath, [...ctx.opts.exporterNodeArgs, ...nodeArgs, script, JSON.stringify({ flags })], join(ctx.logDir, `${logName}.log`));
+  const child = startChild(
+    process.execPath,
+    [...ctx.opts.exporterNodeArgs, ...nodeArgs, script, JSON.stringify({ flags })],
+    join(ctx.logDir, `${logName}.log`),
+  );
   const { port } = (await child.next('listening', 60_000)) as unknown as { port: number };
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

@@ -7,8 +7,18 @@ import { startChild } from '../lib/proc.js';
 import { rateFigures } from './drain.js';
 
 /** profileFile: a CPU profile of the counting loop alone. */
-export async function runPipelineOnly(ctx: BenchContext, round: number, profileFile?: string, logName = `pipeline-r${round}`): Promise<DrainRow> {
-  const flags = exporterFlags({ url: ctx.vhost.url, queue: 'bench-unused', queueMaxLength: queueMaxLength(ctx.opts.count), prefetch: ctx.opts.prefetch });
+export async function runPipelineOnly(
+  ctx: BenchContext,
+  round: number,
+  profileFile?: string,
+  logName = `pipeline-r${round}`,
+): Promise<DrainRow> {
+  const flags = exporterFlags({
+    url: ctx.vhost.url,
+    queue: 'bench-unused',
+    queueMaxLength: queueMaxLength(ctx.opts.count),
+    prefetch: ctx.opts.prefetch,
+  });
   const child = startChild(
     process.execPath,
     ['--expose-gc', ctx.children['pipeline'] as string, JSON.stringify({ flags, corpusFile: ctx.corpusMeta.file, profileFile })],
@@ -35,8 +45,6 @@ export async function runPipelineOnly(ctx: BenchContext, round: number, profileF
       topFamilies: done['topFamilies'] as Record<string, number>,
       heapUsedAfterGcBytes: Number(done['heapUsedAfterGcBytes']),
     },
-    notes: [
-      ...(notOk.length ? [`outcomes: ${notOk.map(([o, c]) => `${o}=${c}`).join(', ')}`] : []),
-    ],
+    notes: [...(notOk.length ? [`outcomes: ${notOk.map(([o, c]) => `${o}=${c}`).join(', ')}`] : [])],
   };
 }

@@ -27,7 +27,10 @@ export async function runProfiles(ctx: BenchContext): Promise<ProfileResult> {
 
   const backlog = (await prepareBacklogs(ctx, ['exporter-profiled'])).get('exporter-profiled');
   if (!backlog) throw new Error('no backlog');
-  const drain = await runExporterDrain(ctx, backlog, 0, { logName: 'exporter-profiled', nodeArgs: profileArgs(dir, 'exporter.cpuprofile') });
+  const drain = await runExporterDrain(ctx, backlog, 0, {
+    logName: 'exporter-profiled',
+    nodeArgs: profileArgs(dir, 'exporter.cpuprofile'),
+  });
   await stopExporter(ctx, drain.exporter);
   const pipelineRow = await runPipelineOnly(ctx, 0, join(dir, 'pipeline.cpuprofile'), 'pipeline-profiled');
   const files = readdirSync(dir);

@@ -50,7 +50,10 @@ export async function runSteady(ctx: BenchContext, exporter: RunningExporter): P
   const tag = randomBytes(4).toString('hex').slice(0, 7);
   const publisher = startChild(
     process.execPath,
-    [ctx.children['steady-publisher'] as string, JSON.stringify({ url: ctx.vhost.url, corpusFile: ctx.corpusMeta.file, rate, seconds: steadySeconds, markerEveryMs, tag })],
+    [
+      ctx.children['steady-publisher'] as string,
+      JSON.stringify({ url: ctx.vhost.url, corpusFile: ctx.corpusMeta.file, rate, seconds: steadySeconds, markerEveryMs, tag }),
+    ],
     join(ctx.logDir, 'steady-publisher.log'),
   );
   const sent = new Map<number, number>();
@@ -112,7 +115,12 @@ export async function runSteady(ctx: BenchContext, exporter: RunningExporter): P
     consumedPerSecond: (last.received - first.received) / ((last.scrape.doneAt - first.scrape.doneAt) / 1000),
     markers,
     markersCounted: latencies.length,
-    latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: percentile(latencies, 100),
+    },
     scrapeIntervalMs,
     scrapes: scrapes.length,
     scrapeMs: { p50: percentile(scrapeMs, 50), max: percentile(scrapeMs, 100) },

@@ -99,10 +99,7 @@ export class Consumer {
     if (this.everConsumed) this.options.onReconnect?.();
     this.everConsumed = true;
     this.state = 'consuming';
-    this.options.log.info(
-      { broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue },
-      'consuming',
-    );
+    this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
     const reason = await ended;
     this.dropChannel();
     return reason;
@@ -110,7 +107,9 @@ export class Consumer {
 
   private async consume(connection: ChannelModel): Promise<void> {
     const channel = await connection.createChannel();
-    channel.on('error', (err: unknown) => this.options.log.warn({ reason: serverMessage(err), code: errorCode(err) }, 'channel closed by the broker'));
+    channel.on('error', (err: unknown) =>
+      this.options.log.warn({ reason: serverMessage(err), code: errorCode(err) }, 'channel closed by the broker'),
+    );
     // A channel closed under us (queue deleted, ack error) is recovered the same way as a lost
     // connection: close it so the loop re-declares everything on a fresh one.
     channel.on('close', () => {

@@ -16,13 +16,22 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   const code = (err as { code?: unknown })?.code;
   const text = redactUrlsIn(err instanceof Error ? err.message : String(err));
   if (/ACCESS_REFUSED|ACCESS-REFUSED|403/.test(text) && /login|auth|PLAIN/i.test(text)) {
-    return { permanent: true, message: `broker ${where} refused the login of user "${host.username}": check the user and password in --amqp.url` };
+    return {
+      permanent: true,
+      message: `broker ${where} refused the login of user "${host.username}": check the user and password in --amqp.url`,
+    };
   }
   if (/vhost .* not found/i.test(text)) {
-    return { permanent: true, message: `vhost "${vhost}" does not exist on ${where}: create it (rabbitmqctl add_vhost) or fix the path of --amqp.url` };
+    return {
+      permanent: true,
+      message: `vhost "${vhost}" does not exist on ${where}: create it (rabbitmqctl add_vhost) or fix the path of --amqp.url`,
+    };
   }
   if (/access to vhost .* refused/i.test(text)) {
-    return { permanent: true, message: `user "${host.username}" has no access to vhost "${vhost}" on ${where}: rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*"` };
+    return {
+      permanent: true,
+      message: `user "${host.username}" has no access to vhost "${vhost}" on ${where}: rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*"`,
+    };
   }
   // amqplib drops the broker's reason when it refuses connection.open (530 NOT_ALLOWED), which
   // it does for a missing vhost and for a user without access to it alike.
@@ -34,7 +43,8 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   }
   if (code === 'ECONNREFUSED') return { permanent: false, message: `nothing listens on ${where} (is RabbitMQ running?)` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { permanent: false, message: `cannot resolve host ${host.hostname}` };
-  if (code === 'ETIMEDOUT' || /timeout|timed out|ETIMEDOUT/i.test(text)) return { permanent: false, message: `no answer from ${where} in time` };
+  if (code === 'ETIMEDOUT' || /timeout|timed out|ETIMEDOUT/i.test(text))
+    return { permanent: false, message: `no answer from ${where} in time` };
   if (code === 'ECONNRESET' || /socket closed|Socket closed|handshake/i.test(text)) {
     return { permanent: false, message: `${where} closed the connection during the handshake (${text.slice(0, 160)})` };
   }

@@ -62,7 +62,9 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
     }
     if (res.status === 401) {
       await res.body?.cancel();
-      throw new ManagementError(`the management API at ${label} refused user "${username}" (401): check the user and password in --management.url`);
+      throw new ManagementError(
+        `the management API at ${label} refused user "${username}" (401): check the user and password in --management.url`,
+      );
     }
     if (!res.ok) {
       await res.body?.cancel();

@@ -111,7 +111,12 @@ export async function bindTemporaryQueue(
   topics: readonly string[],
   maxLength: number,
 ): Promise<string> {
-  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': maxLength } });
+  const { queue } = await ch.assertQueue('', {
+    exclusive: true,
+    autoDelete: true,
+    durable: false,
+    arguments: { 'x-max-length': maxLength },
+  });
   for (const exchange of exchanges) {
     for (const key of bindingKeys(topics)) await ch.bindQueue(queue, exchange, key);
   }

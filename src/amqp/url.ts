@@ -95,7 +95,13 @@ export function hostLabel(host: BrokerHost): string {
 export function redactUrlsIn(text: string): string {
   // The authority runs to the first '/' or space after the last '@'; each comma-separated
   // host in it (oslo lists several) may carry its own user:password.
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/]*@[^\s/@]*)/gi, (_m, scheme: string, authority: string) =>
-    scheme + authority.split(',').map((part) => part.replace(/^([^:@]*):[^@]*@/, '$1:***@')).join(','),
+  return text.replace(
+    /([a-z][a-z0-9+.-]*:\/\/)([^\s/]*@[^\s/@]*)/gi,
+    (_m, scheme: string, authority: string) =>
+      scheme +
+      authority
+        .split(',')
+        .map((part) => part.replace(/^([^:@]*):[^@]*@/, '$1:***@'))
+        .join(','),
   );
 }

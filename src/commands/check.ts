@@ -45,8 +45,15 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
   if (nova.configFile !== undefined) {
     report(
       nova.silentReason
-        ? { status: 'FAIL', text: `${nova.configFile}: ${nova.silentReason}`, hint: 'set `driver = messagingv2` in [oslo_messaging_notifications] on every Nova service and restart them' }
-        : { status: 'ok', text: `${nova.configFile}: Nova sends ${nova.notificationFormat} notifications on ${amqp.topics.join(', ')} to ${amqp.exchanges.join(', ')}` },
+        ? {
+            status: 'FAIL',
+            text: `${nova.configFile}: ${nova.silentReason}`,
+            hint: 'set `driver = messagingv2` in [oslo_messaging_notifications] on every Nova service and restart them',
+          }
+        : {
+            status: 'ok',
+            text: `${nova.configFile}: Nova sends ${nova.notificationFormat} notifications on ${amqp.topics.join(', ')} to ${amqp.exchanges.join(', ')}`,
+          },
     );
   }
 
@@ -54,7 +61,10 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
   try {
     const connected = await connectToBroker({ ...amqp, connectionName: `openstack-notification-exporter ${VERSION} check` });
     connection = connected.connection;
-    report({ status: 'ok', text: `broker ${hostLabel(connected.host)} accepted user "${connected.host.username}" on vhost "${amqp.address.vhost}"` });
+    report({
+      status: 'ok',
+      text: `broker ${hostLabel(connected.host)} accepted user "${connected.host.username}" on vhost "${amqp.address.vhost}"`,
+    });
   } catch (err) {
     const problem = err instanceof ConnectError ? err.problem : { message: String(err), permanent: false };
     report({
@@ -75,7 +85,11 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     await checkQueue(ctx);
     await checkFlow(ctx, present, io.signal);
   } catch (err) {
-    report({ status: 'FAIL', text: `the broker refused a check: ${err instanceof Error ? serverMessage(err) : String(err)}`, hint: `does user have read and configure permissions on vhost "${amqp.address.vhost}"? (rabbitmqctl list_permissions)` });
+    report({
+      status: 'FAIL',
+      text: `the broker refused a check: ${err instanceof Error ? serverMessage(err) : String(err)}`,
+      hint: `does user have read and configure permissions on vhost "${amqp.address.vhost}"? (rabbitmqctl list_permissions)`,
+    });
   } finally {
     await closeQuietly(connection);
   }
@@ -92,7 +106,11 @@ async function checkManagement(config: Config, report: (v: Verdict) => void): Pr
     return client;
   } catch (err) {
     if (!(err instanceof ManagementError)) throw err;
-    report({ status: 'FAIL', text: err.message, hint: 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator' });
+    report({
+      status: 'FAIL',
+      text: err.message,
+      hint: 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator',
+    });
     return undefined;
   }
 }
@@ -107,7 +125,10 @@ async function checkExchanges({ config, connection, management, report }: Contex
       if (check.fix) {
         await declareExchange(connection, exchange, amqp.exchangeDurable);
         present.push(exchange);
-        report({ status: 'ok', text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]` });
+        report({
+          status: 'ok',
+          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]`,
+        });
       } else {
         report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint: NOVA_SENDS_NOTHING_HINT });
       }
@@ -118,7 +139,11 @@ async function checkExchanges({ config, connection, management, report }: Contex
     if (info === undefined) {
       report({ status: 'ok', text: `exchange ${exchange} exists${management ? '' : ' (type and durability need --management.url)'}` });
     } else if (info.type !== 'topic') {
-      report({ status: 'FAIL', text: `exchange ${exchange} is a ${info.type} exchange, not topic`, hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${amqp.address.vhost} ${exchange}) and let Nova declare it` });
+      report({
+        status: 'FAIL',
+        text: `exchange ${exchange} is a ${info.type} exchange, not topic`,
+        hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${amqp.address.vhost} ${exchange}) and let Nova declare it`,
+      });
     } else if (info.durable !== amqp.exchangeDurable) {
       report({
         status: 'FAIL',
@@ -157,26 +182,47 @@ async function checkQueue(ctx: Context): Promise<void> {
 
   const info = await management?.queue(vhost, amqp.queue);
   const expected = queueArguments(amqp);
-  const fixHint = (flag: string): string => `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}): until then serve fails with 406`;
+  const fixHint = (flag: string): string =>
+    `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}): until then serve fails with 406`;
   if (info && !info.durable) {
-    report({ status: 'FAIL', text: `queue ${amqp.queue} is not durable; serve declares it durable`, hint: `delete it (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}) and let serve declare it` });
+    report({
+      status: 'FAIL',
+      text: `queue ${amqp.queue} is not durable; serve declares it durable`,
+      hint: `delete it (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}) and let serve declare it`,
+    });
   }
   if (info && (info.type ?? 'classic') !== amqp.queueType) {
-    report({ status: 'FAIL', text: `queue ${amqp.queue} is a ${info.type} queue but --amqp.queue-type is ${amqp.queueType}`, hint: fixHint('--amqp.queue-type') });
+    report({
+      status: 'FAIL',
+      text: `queue ${amqp.queue} is a ${info.type} queue but --amqp.queue-type is ${amqp.queueType}`,
+      hint: fixHint('--amqp.queue-type'),
+    });
   }
   for (const arg of ['x-expires', 'x-max-length']) {
     const flag = ARG_FLAGS[arg] as string;
     if (info && info.arguments[arg] !== expected[arg]) {
-      report({ status: 'FAIL', text: `queue ${amqp.queue} has ${arg} ${String(info.arguments[arg] ?? 'unset')}, serve asks for ${String(expected[arg])}`, hint: fixHint(flag) });
+      report({
+        status: 'FAIL',
+        text: `queue ${amqp.queue} has ${arg} ${String(info.arguments[arg] ?? 'unset')}, serve asks for ${String(expected[arg])}`,
+        hint: fixHint(flag),
+      });
     }
   }
   const { messageCount, consumerCount } = stats;
   report({ status: 'ok', text: `queue ${amqp.queue} exists: ${messageCount} messages ready, ${consumerCount} consumers` });
   if (consumerCount === 0) {
-    report({ status: 'warn', text: `nobody consumes queue ${amqp.queue}: the exporter is not running`, hint: 'start the exporter (serve); the queue keeps at most --amqp.queue-max-length messages meanwhile' });
+    report({
+      status: 'warn',
+      text: `nobody consumes queue ${amqp.queue}: the exporter is not running`,
+      hint: 'start the exporter (serve); the queue keeps at most --amqp.queue-max-length messages meanwhile',
+    });
   }
   if (messageCount >= amqp.queueMaxLength * 0.9) {
-    report({ status: 'warn', text: `queue ${amqp.queue} holds ${messageCount} of at most ${amqp.queueMaxLength} messages: the oldest are being dropped`, hint: 'is the exporter running and keeping up?' });
+    report({
+      status: 'warn',
+      text: `queue ${amqp.queue} holds ${messageCount} of at most ${amqp.queueMaxLength} messages: the oldest are being dropped`,
+      hint: 'is the exporter running and keeping up?',
+    });
   }
   await checkBindings(ctx);
 }
@@ -186,7 +232,11 @@ async function checkBindings({ config, connection, management, report }: Context
   const wanted = amqp.exchanges.flatMap((exchange) => bindingKeys(amqp.topics).map((key) => ({ exchange, key })));
   const listed = await management?.queueBindings(amqp.address.vhost, amqp.queue);
   if (listed === undefined && !check.fix) {
-    report({ status: 'warn', text: `bindings of queue ${amqp.queue} not checked: AMQP cannot list bindings`, hint: 'give --management.url to check them' });
+    report({
+      status: 'warn',
+      text: `bindings of queue ${amqp.queue} not checked: AMQP cannot list bindings`,
+      hint: 'give --management.url to check them',
+    });
     return;
   }
   const missing = wanted.filter((w) => !listed || !listed.some((b) => b.source === w.exchange && b.routing_key === w.key));
@@ -200,7 +250,11 @@ async function checkBindings({ config, connection, management, report }: Context
     return;
   }
   for (const w of missing) {
-    report({ status: 'FAIL', text: `queue ${amqp.queue} is not bound to ${w.exchange} with ${w.key}`, hint: 'serve binds it when it starts: restart the exporter, or run check --check.fix' });
+    report({
+      status: 'FAIL',
+      text: `queue ${amqp.queue} is not bound to ${w.exchange} with ${w.key}`,
+      hint: 'serve binds it when it starts: restart the exporter, or run check --check.fix',
+    });
   }
   if (missing.length === 0) report({ status: 'ok', text: `queue ${amqp.queue} is bound (${shown(wanted)})` });
 }
@@ -215,11 +269,22 @@ async function checkFlow({ config, connection, report }: Context, exchanges: str
   const where = `${exchanges.join(', ')} (${bindingKeys(amqp.topics).join(', ')})`;
   const got = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal);
   if (got === undefined) {
-    report({ status: 'FAIL', text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`, hint: NOTHING_FLOWING_HINT });
+    report({
+      status: 'FAIL',
+      text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`,
+      hint: NOTHING_FLOWING_HINT,
+    });
   } else if (!got.decoded.ok) {
-    report({ status: 'warn', text: `a message arrived on ${got.exchange} (${got.routingKey}) but is not a notification: ${got.decoded.reason}`, hint: 'serve drops such messages and counts them by reason' });
+    report({
+      status: 'warn',
+      text: `a message arrived on ${got.exchange} (${got.routingKey}) but is not a notification: ${got.decoded.reason}`,
+      hint: 'serve drops such messages and counts them by reason',
+    });
   } else {
     const n = got.decoded.notification;
-    report({ status: 'ok', text: `notifications flow: got ${printable(n.eventType)} from ${printable(n.publisherId || 'an unknown publisher')} on ${got.exchange} (${got.routingKey})` });
+    report({
+      status: 'ok',
+      text: `notifications flow: got ${printable(n.eventType)} from ${printable(n.publisherId || 'an unknown publisher')} on ${got.exchange} (${got.routingKey})`,
+    });
   }
 }

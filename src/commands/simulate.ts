@@ -38,7 +38,8 @@ export async function runSimulate(config: Config, io: SimulateIo): Promise<numbe
   let result: PublishResult;
   try {
     result = await publishTraffic({
-      connect: async () => (await connectToBroker({ ...amqp, connectionName: `openstack-notification-exporter ${VERSION} simulate` })).connection,
+      connect: async () =>
+        (await connectToBroker({ ...amqp, connectionName: `openstack-notification-exporter ${VERSION} simulate` })).connection,
       exchange,
       exchangeDurable: amqp.exchangeDurable,
       model,
@@ -68,6 +69,7 @@ function summary(r: PublishResult, exchange: string, broker: string, durable: bo
     `by priority: ${table(r.stats.byPriority)}`,
     `by routing key: ${table(r.stats.byRoutingKey)}`,
   ];
-  if (r.exchangeDeclared) lines.push(`declared the missing exchange ${exchange} as oslo does (topic, ${durable ? 'durable' : 'non-durable'})`);
+  if (r.exchangeDeclared)
+    lines.push(`declared the missing exchange ${exchange} as oslo does (topic, ${durable ? 'durable' : 'non-durable'})`);
   return `${lines.join('\n')}\n`;
 }

@@ -48,7 +48,11 @@ export function renderMessage(body: Uint8Array, options: TailFormatOptions): Ren
 }
 
 /** `--tail.event-type`, `--tail.priority`, `--tail.host`: each given filter must match. */
-export function matches(n: Notification, event: InstanceEvent | undefined, f: Pick<TailConfig, 'eventTypes' | 'priorities' | 'hosts'>): boolean {
+export function matches(
+  n: Notification,
+  event: InstanceEvent | undefined,
+  f: Pick<TailConfig, 'eventTypes' | 'priorities' | 'hosts'>,
+): boolean {
   if (f.eventTypes.length > 0 && !f.eventTypes.some((g) => globMatch(g, n.eventType))) return false;
   if (f.priorities.length > 0 && !(f.priorities as readonly string[]).includes(n.priority)) return false;
   if (f.hosts.length > 0) {
@@ -90,7 +94,8 @@ export function formatLine(n: Notification, event: InstanceEvent | undefined): s
   const parts = [time, n.priority.padEnd(5), printable(n.eventType), `host=${printable(n.host)}`];
   if (event?.instanceId) parts.push(`instance=${printable(event.instanceId)}`);
   if (event?.stateTransition) parts.push(`state=${printable(event.stateTransition.from)}→${printable(event.stateTransition.to)}`);
-  if (event?.taskStateTransition) parts.push(`task=${printable(event.taskStateTransition.from)}→${printable(event.taskStateTransition.to)}`);
+  if (event?.taskStateTransition)
+    parts.push(`task=${printable(event.taskStateTransition.from)}→${printable(event.taskStateTransition.to)}`);
   if (event?.isError) parts.push(`error=${printable(event.exception ?? 'unknown')}`);
   return parts.join(' ');
 }

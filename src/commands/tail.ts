@@ -81,7 +81,10 @@ export async function runTail(config: Config, io: TailIo): Promise<number> {
       if (stopping) return;
       const out = renderMessage(msg.content, { ...tail, maxMessageBytes: amqp.maxMessageBytes });
       if (out.kind === 'undecodable') {
-        log.warn({ reason: out.reason, detail: out.detail, routingKey: msg.fields.routingKey }, 'skipped a message that is not a notification');
+        log.warn(
+          { reason: out.reason, detail: out.detail, routingKey: msg.fields.routingKey },
+          'skipped a message that is not a notification',
+        );
       } else if (out.kind === 'print') {
         settle(msg, stdout.write(`${out.text}\n`));
         printed++;

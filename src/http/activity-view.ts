@@ -8,7 +8,8 @@ export const REFRESH_SECONDS = 2;
 
 const time = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
 /** HH:MM:SS in UTC, as Nova logs it; the full time is in the title. */
-const clock = (epochSeconds: number): string => `<time datetime="${time(epochSeconds)}" title="${time(epochSeconds)}">${time(epochSeconds).slice(11, 19)}</time>`;
+const clock = (epochSeconds: number): string =>
+  `<time datetime="${time(epochSeconds)}" title="${time(epochSeconds)}">${time(epochSeconds).slice(11, 19)}</time>`;
 
 function tallyTable(id: string, heading: string, rows: readonly Tally[]): string {
   const body = rows

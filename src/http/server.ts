@@ -42,7 +42,10 @@ export function createApp(options: HttpOptions): express.Express {
   });
   app.get('/-/ready', (_req, res) => {
     const ready = options.ready();
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'Ready\n' : 'Not ready: not consuming from the broker\n');
+    res
+      .status(ready ? 200 : 503)
+      .type('text/plain')
+      .send(ready ? 'Ready\n' : 'Not ready: not consuming from the broker\n');
   });
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage({ ...options.landing(), activity: options.activity?.() }));

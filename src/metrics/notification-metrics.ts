@@ -38,7 +38,10 @@ export class NotificationMetrics {
   private readonly buildDuration: BoundedChildren<Observe>;
   private readonly actionDuration: BoundedChildren<Observe>;
 
-  constructor(registry: Registry, private readonly options: NotificationMetricsOptions) {
+  constructor(
+    registry: Registry,
+    private readonly options: NotificationMetricsOptions,
+  ) {
     const registers = [registry];
     const { limiter, tracker, inventory, now } = options;
     // The per-notification metrics live in cells: no label hashing on the hot path.

@@ -32,8 +32,7 @@ export function instanceEvent(n: Notification): InstanceEvent | undefined {
     taskStateTransition: transitions.task,
     exception: isError ? exceptionClass(n) : undefined,
     isError,
-    buildDurationSeconds:
-      name?.action === 'create' && name.phase === 'end' ? buildDuration(data) : undefined,
+    buildDurationSeconds: name?.action === 'create' && name.phase === 'end' ? buildDuration(data) : undefined,
     isAudit: name?.action === 'exists',
     requestId: str(data['request_id']),
   };

@@ -15,7 +15,8 @@ export function parseOpenStackTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length > 40) return undefined;
   const s = value.trim();
   // YYYY-MM-DD[T ]HH:MM:SS
-  if (s.length < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  if (s.length < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58)
+    return undefined;
   const sep = s.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return undefined;
   const y = digits(s, 0, 4);

@@ -45,8 +45,7 @@ export interface Notification {
 }
 
 export type DecodeResult =
-  | { readonly ok: true; readonly notification: Notification }
-  | { readonly ok: false; readonly reason: DropReason; readonly detail: string };
+  { readonly ok: true; readonly notification: Notification } | { readonly ok: false; readonly reason: DropReason; readonly detail: string };
 
 /** Facts about one instance event, the same shape for legacy and versioned Nova. */
 export interface InstanceEvent {

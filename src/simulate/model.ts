@@ -154,11 +154,7 @@ export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
     if (idle.length === 0 || wantCreate) {
       instance = cloud.newInstance(++serial, t);
       inventory.set(instance.uuid, instance);
-      const outcome: BuildOutcome = !rng.chance(opts.errorRatio)
-        ? 'ok'
-        : rng.chance(0.3)
-          ? 'schedule_error'
-          : 'compute_error';
+      const outcome: BuildOutcome = !rng.chance(opts.errorRatio) ? 'ok' : rng.chance(0.3) ? 'schedule_error' : 'compute_error';
       gen = create(world, instance, outcome);
     } else {
       instance = rng.pick(idle);

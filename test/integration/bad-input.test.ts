@@ -28,7 +28,17 @@ const CORPUS: [string, () => Buffer, string][] = [
   ['an unknown priority', () => v2({ ...good, priority: 'LOUD' }), 'counted'],
   ['a publisher_id with no host', () => v2({ ...good, publisher_id: 'compute' }), 'counted'],
   ['a garbage timestamp', () => v2({ ...good, timestamp: 'the day after tomorrow' }), 'counted'],
-  ['JSON nested 100,000 deep', () => Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': `{"event_type":"compute.instance.update","priority":"INFO","publisher_id":"compute.h1","payload":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}}` })), 'counted'],
+  [
+    'JSON nested 100,000 deep',
+    () =>
+      Buffer.from(
+        JSON.stringify({
+          'oslo.version': '2.0',
+          'oslo.message': `{"event_type":"compute.instance.update","priority":"INFO","publisher_id":"compute.h1","payload":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+        }),
+      ),
+    'counted',
+  ],
 ];
 
 test('bad input is acked, counted by reason, logged at a bounded rate, and the next good message counts', async () => {
@@ -67,7 +77,7 @@ test('bad input is acked, counted by reason, logged at a bounded rate, and the n
     // logged once, naming its reason and never quoting the body.
     const drops = CORPUS.filter(([, , outcome]) => outcome !== 'counted').length * rounds;
     assert.equal(warnings.length, drops);
-    for (const l of warnings) assert.ok(/"reason":"[a-z0-9_]+"/.test(l) && !l.includes("xxxxxxxx"), l);
+    for (const l of warnings) assert.ok(/"reason":"[a-z0-9_]+"/.test(l) && !l.includes('xxxxxxxx'), l);
     assert.equal((await exporter.get('/-/healthy')).status, 200);
   } finally {
     await exporter.stop();

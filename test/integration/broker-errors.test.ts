@@ -25,9 +25,21 @@ describe('broker problems that need a person', () => {
 
   // Functions, because the vhost only exists once before() has run.
   const cases: [string, () => string, () => RegExp][] = [
-    ['wrong credentials', () => `amqp://${USER}:Wr0ng-pw-9c1d@127.0.0.1:5672/${vhost.name}`, () => /refused the login of user "osne-test-noaccess": check the user and password in --amqp\.url/],
-    ['a missing vhost', () => `amqp://${USER}:${PASSWORD}@127.0.0.1:5672/osne-no-such-vhost`, () => /refused vhost "osne-no-such-vhost" to user "osne-test-noaccess": the vhost does not exist/],
-    ['access refused to the vhost', () => `amqp://${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`, () => new RegExp(`refused vhost "${vhost.name}" to user "${USER}".*rabbitmqctl set_permissions`)],
+    [
+      'wrong credentials',
+      () => `amqp://${USER}:Wr0ng-pw-9c1d@127.0.0.1:5672/${vhost.name}`,
+      () => /refused the login of user "osne-test-noaccess": check the user and password in --amqp\.url/,
+    ],
+    [
+      'a missing vhost',
+      () => `amqp://${USER}:${PASSWORD}@127.0.0.1:5672/osne-no-such-vhost`,
+      () => /refused vhost "osne-no-such-vhost" to user "osne-test-noaccess": the vhost does not exist/,
+    ],
+    [
+      'access refused to the vhost',
+      () => `amqp://${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`,
+      () => new RegExp(`refused vhost "${vhost.name}" to user "${USER}".*rabbitmqctl set_permissions`),
+    ],
     ['an unreachable host', () => 'amqp://guest:guest@127.0.0.1:1/', () => /nothing listens on 127\.0\.0\.1:1 \(is RabbitMQ running\?\)/],
   ];
 

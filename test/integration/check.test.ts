@@ -28,7 +28,10 @@ describe('check', () => {
     assert.match(r.stdout, /^ok {4}broker guest:\*\*\*@127\.0\.0\.1:5672 accepted user "guest" on vhost "osne-test-\w+"$/m);
     assert.match(
       r.stdout,
-      new RegExp(`^FAIL  exchange ${exchange} missing \\(hint: Nova has not sent a notification yet: check \`driver = messagingv2\` in \\[oslo_messaging_notifications\\]`, 'm'),
+      new RegExp(
+        `^FAIL  exchange ${exchange} missing \\(hint: Nova has not sent a notification yet: check \`driver = messagingv2\` in \\[oslo_messaging_notifications\\]`,
+        'm',
+      ),
     );
     assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*--check\\.fix\\)$`, 'm'));
     assert.ok(!(await listExchanges(suite.vhost.name)).some((x) => x.name === exchange));
@@ -39,7 +42,10 @@ describe('check', () => {
     const url = suite.vhost.url.replace('guest:guest', 'guest:hunter2-wrong');
     const r = await runCli(['check', '--amqp.url', url, '--management.url', 'http://guest:hunter3-wrong@127.0.0.1:15672']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^FAIL {2}cannot use the broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\/osne-test-\w+: broker 127\.0\.0\.1:5672 refused the login of user "guest".*\(hint: /m);
+    assert.match(
+      r.stdout,
+      /^FAIL {2}cannot use the broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\/osne-test-\w+: broker 127\.0\.0\.1:5672 refused the login of user "guest".*\(hint: /m,
+    );
     assert.match(r.stdout, /^0 ok, 0 warn, 1 FAIL$/m);
     assert.ok(!/hunter[23]/.test(r.stdout + r.stderr), r.stdout + r.stderr);
   });
@@ -50,7 +56,9 @@ describe('check', () => {
     const r = await check(exchange, queue, '--check.wait-seconds', '0');
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(type and durability need --management\\.url\\)$`, 'm'));
-    assert.deepEqual(lines(r.stdout, 'FAIL'), [`FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix)`]);
+    assert.deepEqual(lines(r.stdout, 'FAIL'), [
+      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix)`,
+    ]);
     assert.ok(!(await queueNames()).includes(queue));
   });
 
@@ -59,17 +67,39 @@ describe('check', () => {
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
     const r = await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--check\\.fix\\]$`, 'm'));
-    assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} was missing: declared it and bound it \\(${exchange} notifications\\.\\*\\) as serve does`, 'm'));
-    assert.deepEqual((await listExchanges(suite.vhost.name)).find((x) => x.name === exchange), { name: exchange, type: 'topic', durable: false });
+    assert.match(
+      r.stdout,
+      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--check\\.fix\\]$`, 'm'),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`^ok {4}queue ${queue} was missing: declared it and bound it \\(${exchange} notifications\\.\\*\\) as serve does`, 'm'),
+    );
+    assert.deepEqual(
+      (await listExchanges(suite.vhost.name)).find((x) => x.name === exchange),
+      { name: exchange, type: 'topic', durable: false },
+    );
     const q = (await listQueues(suite.vhost.name)).find((x) => x['name'] === queue);
     assert.equal(q?.['durable'], true);
     assert.deepEqual(q?.['arguments'], [
       ['x-expires', 'signedint', 3_600_000],
       ['x-max-length', 'signedint', 100_000],
     ]);
-    const bindings = await rabbitmqctl('list_bindings', '-p', suite.vhost.name, '--formatter', 'json', 'source_name', 'destination_name', 'routing_key');
-    assert.ok((JSON.parse(bindings) as Record<string, string>[]).some((b) => b['source_name'] === exchange && b['destination_name'] === queue && b['routing_key'] === 'notifications.*'));
+    const bindings = await rabbitmqctl(
+      'list_bindings',
+      '-p',
+      suite.vhost.name,
+      '--formatter',
+      'json',
+      'source_name',
+      'destination_name',
+      'routing_key',
+    );
+    assert.ok(
+      (JSON.parse(bindings) as Record<string, string>[]).some(
+        (b) => b['source_name'] === exchange && b['destination_name'] === queue && b['routing_key'] === 'notifications.*',
+      ),
+    );
 
     // Now the management API sees everything in place.
     const again = await check(exchange, queue, '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
@@ -88,7 +118,13 @@ describe('check', () => {
     assert.deepEqual(lines(r.stdout, 'FAIL'), [
       `FAIL  no notification within 1 s on ${exchange} (notifications.*) (hint: Nova sends only when something happens: create or stop a server (or run \`simulate\`), and check that nova.conf has \`driver = messagingv2\`, the same topics, and a transport_url pointing at this broker and vhost)`,
     ]);
-    assert.match(r.stdout, new RegExp(`^warn  bindings of queue ${queue} not checked: AMQP cannot list bindings \\(hint: give --management\\.url to check them\\)$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^warn  bindings of queue ${queue} not checked: AMQP cannot list bindings \\(hint: give --management\\.url to check them\\)$`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, new RegExp(`^warn  nobody consumes queue ${queue}: the exporter is not running`, 'm'));
     assert.ok(!(await queueNames()).some((n) => n.startsWith('amq.gen-')));
   });
@@ -105,7 +141,13 @@ describe('check', () => {
       assert.equal(r.code, 0, r.stdout);
       assert.deepEqual([...lines(r.stdout, 'warn'), ...lines(r.stdout, 'FAIL')], []);
       assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages ready, 1 consumers$`, 'm'));
-      assert.match(r.stdout, new RegExp(`^ok {4}notifications flow: got compute\\.instance\\.update from api\\.ctl-01\\.example\\.org on ${exchange} \\(notifications\\.info\\)$`, 'm'));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^ok {4}notifications flow: got compute\\.instance\\.update from api\\.ctl-01\\.example\\.org on ${exchange} \\(notifications\\.info\\)$`,
+          'm',
+        ),
+      );
       assert.match(r.stdout, /^6 ok, 0 warn, 0 FAIL$/m);
       assert.ok(!r.stdout.includes('guest:guest'));
     } finally {
@@ -119,9 +161,29 @@ describe('check', () => {
     await suite.broker.channel.assertExchange(durable, 'topic', { durable: true });
     const direct = suite.broker.track('exchange', uniqueName('nova'));
     await suite.broker.channel.assertExchange(direct, 'direct', { durable: false });
-    const r = await runCli(['check', '--amqp.url', suite.vhost.url, '--amqp.exchange', durable, '--amqp.exchange', direct, '--amqp.queue', uniqueName('osne-q'), '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL]);
+    const r = await runCli([
+      'check',
+      '--amqp.url',
+      suite.vhost.url,
+      '--amqp.exchange',
+      durable,
+      '--amqp.exchange',
+      direct,
+      '--amqp.queue',
+      uniqueName('osne-q'),
+      '--check.wait-seconds',
+      '0',
+      '--management.url',
+      MANAGEMENT_URL,
+    ]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`^FAIL  exchange ${durable} is durable but --amqp\\.exchange-durable is false \\(hint: set --amqp\\.exchange-durable to Nova's`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^FAIL  exchange ${durable} is durable but --amqp\\.exchange-durable is false \\(hint: set --amqp\\.exchange-durable to Nova's`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, new RegExp(`^FAIL  exchange ${direct} is a direct exchange, not topic \\(hint: `, 'm'));
   });
 
@@ -131,7 +193,13 @@ describe('check', () => {
     await suite.broker.channel.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 5 } });
     const r = await check(exchange, queue, '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} has x-max-length 5, serve asks for 100000 \\(hint: set --amqp\\.queue-max-length to match, or delete the queue`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^FAIL  queue ${queue} has x-max-length 5, serve asks for 100000 \\(hint: set --amqp\\.queue-max-length to match, or delete the queue`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} is not bound to ${exchange} with notifications\\.\\* \\(hint: `, 'm'));
   });
 
@@ -139,10 +207,16 @@ describe('check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osne-check-'));
     try {
       const conf = join(dir, 'nova.conf');
-      writeFileSync(conf, `[DEFAULT]\ntransport_url = ${suite.vhost.url.replace('amqp:', 'rabbit:')}\n\n[oslo_messaging_notifications]\ndriver = noop\n`);
+      writeFileSync(
+        conf,
+        `[DEFAULT]\ntransport_url = ${suite.vhost.url.replace('amqp:', 'rabbit:')}\n\n[oslo_messaging_notifications]\ndriver = noop\n`,
+      );
       const r = await runCli(['check', '--nova.config-file', conf, '--amqp.queue', uniqueName('osne-q'), '--check.wait-seconds', '0']);
       assert.equal(r.code, 1);
-      assert.equal(lines(r.stdout, 'FAIL')[0], `FAIL  ${conf}: Nova sends no notifications: [oslo_messaging_notifications] driver is noop (hint: set \`driver = messagingv2\` in [oslo_messaging_notifications] on every Nova service and restart them)`);
+      assert.equal(
+        lines(r.stdout, 'FAIL')[0],
+        `FAIL  ${conf}: Nova sends no notifications: [oslo_messaging_notifications] driver is noop (hint: set \`driver = messagingv2\` in [oslo_messaging_notifications] on every Nova service and restart them)`,
+      );
       assert.match(r.stdout, new RegExp(`accepted user "guest" on vhost "${suite.vhost.name}"`));
       assert.ok(!r.stdout.includes('guest:guest'));
     } finally {

@@ -71,13 +71,17 @@ describe('docker-compose.yml', () => {
 
     assert.equal(simulator?.image, exporter?.image, 'the simulator runs the same image');
     // `disable: true`, which docker-compose 1.x writes out as test: [NONE].
-    assert.ok(simulator?.healthcheck?.disable === true || simulator?.healthcheck?.test?.[0] === 'NONE', 'no healthcheck: it serves no HTTP');
+    assert.ok(
+      simulator?.healthcheck?.disable === true || simulator?.healthcheck?.test?.[0] === 'NONE',
+      'no healthcheck: it serves no HTTP',
+    );
     assert.deepEqual(simulator?.depends_on, { exporter: { condition: 'service_healthy' } });
     assert.equal(simulator?.environment?.['AMQP_URL'], exporter?.environment?.['AMQP_URL']);
     assert.equal(simulator?.environment?.['NOVA_NOTIFICATION_FORMAT'], exporter?.environment?.['NOVA_NOTIFICATION_FORMAT']);
     const command = simulator?.command as string[];
     assert.equal(command[0], 'simulate');
-    for (const flag of ['--simulate.count=0', '--simulate.duration-seconds=0', '--simulate.exists=true']) assert.ok(command.includes(flag), flag);
+    for (const flag of ['--simulate.count=0', '--simulate.duration-seconds=0', '--simulate.exists=true'])
+      assert.ok(command.includes(flag), flag);
 
     assert.match(prometheus?.image ?? '', /^prom\/prometheus:/);
     assert.ok(mounts(prometheus).includes(`${PROMETHEUS_DIR.replace(/\/$/, '')}:/etc/prometheus:ro`), mounts(prometheus).join());
@@ -86,7 +90,10 @@ describe('docker-compose.yml', () => {
     assert.ok(JSON.stringify(prometheus?.ports).includes('9090'));
 
     assert.match(grafana?.image ?? '', /^grafana\/grafana:/);
-    assert.ok(mounts(grafana).includes(`${path.join(DASHBOARDS_DIR, 'provisioning')}:/etc/grafana/provisioning:ro`), mounts(grafana).join());
+    assert.ok(
+      mounts(grafana).includes(`${path.join(DASHBOARDS_DIR, 'provisioning')}:/etc/grafana/provisioning:ro`),
+      mounts(grafana).join(),
+    );
     assert.ok(mounts(grafana).includes(`${DASHBOARDS_DIR.replace(/\/$/, '')}:/var/lib/grafana/dashboards:ro`), mounts(grafana).join());
     assert.ok(JSON.stringify(grafana?.ports).includes('3000'));
     const home = grafana?.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'] ?? '';
@@ -107,18 +114,31 @@ describe('docker-compose.yml', () => {
       rule_files: string[];
       scrape_configs: { static_configs: { targets: string[] }[] }[];
     };
-    assert.deepEqual(prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets)), ['exporter:9851']);
+    assert.deepEqual(
+      prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets)),
+      ['exporter:9851'],
+    );
     for (const f of prom.rule_files) assert.ok(existsSync(path.join(PROMETHEUS_DIR, f)), `rule file ${f} is in the mounted directory`);
 
     const provisioning = path.join(DASHBOARDS_DIR, 'provisioning');
-    const providers = (parse(readFileSync(path.join(provisioning, 'dashboards', 'dashboards.yml'), 'utf8')) as {
-      providers: { options: { path: string } }[];
-    }).providers;
-    assert.deepEqual(providers.map((p) => p.options.path), ['/var/lib/grafana/dashboards']);
-    const datasources = (parse(readFileSync(path.join(provisioning, 'datasources', 'prometheus.yml'), 'utf8')) as {
-      datasources: { url: string; uid: string }[];
-    }).datasources;
-    assert.deepEqual(datasources.map((d) => d.url), ['http://prometheus:9090']);
+    const providers = (
+      parse(readFileSync(path.join(provisioning, 'dashboards', 'dashboards.yml'), 'utf8')) as {
+        providers: { options: { path: string } }[];
+      }
+    ).providers;
+    assert.deepEqual(
+      providers.map((p) => p.options.path),
+      ['/var/lib/grafana/dashboards'],
+    );
+    const datasources = (
+      parse(readFileSync(path.join(provisioning, 'datasources', 'prometheus.yml'), 'utf8')) as {
+        datasources: { url: string; uid: string }[];
+      }
+    ).datasources;
+    assert.deepEqual(
+      datasources.map((d) => d.url),
+      ['http://prometheus:9090'],
+    );
     assert.ok(readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json')).length >= 3);
   });
 });
@@ -131,12 +151,18 @@ describe('Dockerfile', () => {
   test('builds in one stage and runs production dependencies as a non-root user in another', () => {
     assert.ok(stages.length >= 2, 'multi-stage');
     const build = stages[0] as (typeof stages)[number];
-    const buildRuns = build.instructions.filter(([k]) => k === 'RUN').map(([, a]) => a).join('\n');
+    const buildRuns = build.instructions
+      .filter(([k]) => k === 'RUN')
+      .map(([, a]) => a)
+      .join('\n');
     assert.match(buildRuns, /npm ci\b/);
     assert.match(buildRuns, /npm run build\b/);
     assert.match(final.from, /^node:20-(slim|alpine)\b/);
     assert.match(args('RUN').join('\n'), /npm ci --omit=dev\b/);
-    assert.ok(args('COPY').some((a) => /^--from=\S+ \/app\/dist\b/.test(a)), 'dist from the build stage');
+    assert.ok(
+      args('COPY').some((a) => /^--from=\S+ \/app\/dist\b/.test(a)),
+      'dist from the build stage',
+    );
     const user = args('USER').at(-1) ?? 'root';
     assert.ok(!['root', '0', '0:0'].includes(user), `USER ${user}`);
     assert.deepEqual(args('EXPOSE'), ['9851']);
@@ -145,8 +171,13 @@ describe('Dockerfile', () => {
   });
 
   test('copies only what .dockerignore lets through, and needs no dev dependency at run time', () => {
-    const ignored = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    const copied = stages.flatMap((s) => s.instructions.filter(([k, a]) => k === 'COPY' && !a.startsWith('--from')).flatMap(([, a]) => a.split(/\s+/).slice(0, -1)));
+    const ignored = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const copied = stages.flatMap((s) =>
+      s.instructions.filter(([k, a]) => k === 'COPY' && !a.startsWith('--from')).flatMap(([, a]) => a.split(/\s+/).slice(0, -1)),
+    );
     for (const source of copied) {
       assert.ok(existsSync(path.join(REPO_ROOT, source)), `${source} exists`);
       assert.ok(!ignored.includes(source), `${source} is not in .dockerignore`);
@@ -180,7 +211,10 @@ describe('the parts of the stack that run outside a container', () => {
   });
 
   test("the image's and the stack's healthchecks pass on a ready exporter and fail on a dead one", async () => {
-    const healthcheck = dockerfileStages().at(-1)?.instructions.find(([k]) => k === 'HEALTHCHECK')?.[1] ?? '';
+    const healthcheck =
+      dockerfileStages()
+        .at(-1)
+        ?.instructions.find(([k]) => k === 'HEALTHCHECK')?.[1] ?? '';
     assert.match(healthcheck, /\/-\/healthy/);
     assert.doesNotMatch(healthcheck, /curl|wget/);
     const imageCheck = JSON.parse(/\bCMD\s+(\[.*\])\s*$/.exec(healthcheck)?.[1] ?? '[]') as string[];

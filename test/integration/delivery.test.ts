@@ -43,7 +43,13 @@ describe('exactly-once counting across cuts and a restart', () => {
     const ch = await publisher.createConfirmChannel();
     const publishBatch = async () => {
       for (let i = 0; i < BATCH; i++) {
-        const inner = { message_id: randomUUID(), event_type: 'compute.instance.update', priority: 'INFO', publisher_id: 'compute.h1', payload: { i } };
+        const inner = {
+          message_id: randomUUID(),
+          event_type: 'compute.instance.update',
+          priority: 'INFO',
+          publisher_id: 'compute.h1',
+          payload: { i },
+        };
         if (!ch.publish('nova', 'notifications.info', osloEnvelope(inner), { deliveryMode: 2 })) {
           await new Promise((r) => ch.once('drain', r));
         }
@@ -64,7 +70,11 @@ describe('exactly-once counting across cuts and a restart', () => {
 
       await first.stop(); // graceful: acks what it counted, the rest goes back to the queue
       const byFirst = await countedBy(first);
-      const dropped = valueOf(parseMetrics(await first.exporter.registry.metrics()), 'openstack_notification_exporter_messages_dropped_total', { reason: 'duplicate' });
+      const dropped = valueOf(
+        parseMetrics(await first.exporter.registry.metrics()),
+        'openstack_notification_exporter_messages_dropped_total',
+        { reason: 'duplicate' },
+      );
       first = undefined;
 
       second = await runExporter(flags);

@@ -93,24 +93,44 @@ describe('a Nova instance lifecycle over the broker', () => {
     try {
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
       const exchanges = await listExchanges(vhost.name);
-      assert.deepEqual(exchanges.find((x) => x.name === 'nova'), { name: 'nova', type: 'topic', durable: false }, 'declared as oslo does');
+      assert.deepEqual(
+        exchanges.find((x) => x.name === 'nova'),
+        { name: 'nova', type: 'topic', durable: false },
+        'declared as oslo does',
+      );
       for (const m of lifecycle()) broker.publishOslo('nova', m);
       const s = await eventually(async () => {
         const scraped = await exporter.scrape();
         assert.equal(valueOf(scraped, 'openstack_notifications_total'), 14);
         return scraped;
       });
-      assert.equal(valueOf(s, 'openstack_instance_state_transitions_total', { from_state: 'building', to_state: 'active', host: 'cmp-03.example.org' }), 1);
-      assert.equal(valueOf(s, 'openstack_instance_state_transitions_total', { from_state: 'building', to_state: 'error', host: 'cmp-11.example.org' }), 1);
+      assert.equal(
+        valueOf(s, 'openstack_instance_state_transitions_total', {
+          from_state: 'building',
+          to_state: 'active',
+          host: 'cmp-03.example.org',
+        }),
+        1,
+      );
+      assert.equal(
+        valueOf(s, 'openstack_instance_state_transitions_total', { from_state: 'building', to_state: 'error', host: 'cmp-11.example.org' }),
+        1,
+      );
       assert.equal(valueOf(s, 'openstack_instance_actions_total', { action: 'create', phase: 'start' }), 1);
       assert.equal(valueOf(s, 'openstack_instance_actions_total', { action: 'create', phase: 'end' }), 1);
       assert.equal(valueOf(s, 'openstack_instance_actions_total', { action: 'create', phase: 'error' }), 1);
       assert.equal(valueOf(s, 'openstack_instance_actions_total', { action: 'delete', phase: 'start' }), 1);
       assert.equal(valueOf(s, 'openstack_instance_actions_total', { action: 'delete', phase: 'end' }), 1);
-      assert.equal(valueOf(s, 'openstack_instance_errors_total', { event_type: 'compute.instance.create.error', host: 'cmp-11.example.org' }), 1);
+      assert.equal(
+        valueOf(s, 'openstack_instance_errors_total', { event_type: 'compute.instance.create.error', host: 'cmp-11.example.org' }),
+        1,
+      );
       assert.equal(valueOf(s, 'openstack_instance_build_duration_seconds_sum', { host: 'cmp-03.example.org' }), 31);
       assert.equal(valueOf(s, 'openstack_instance_build_duration_seconds_count'), 1);
-      assert.deepEqual(seriesOf(s, 'openstack_instances').map((x) => [x.labels['state'], x.value]), [['error', 1]]);
+      assert.deepEqual(
+        seriesOf(s, 'openstack_instances').map((x) => [x.labels['state'], x.value]),
+        [['error', 1]],
+      );
     } finally {
       await exporter.stop();
       await broker.close();
@@ -140,7 +160,11 @@ describe('topology clashes', () => {
       assert.equal((await exporter.get('/-/ready')).status, 503);
       await ch.deleteQueue(queue);
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
-      ch.publish('nova', 'notifications.info', osloEnvelope({ event_type: 'compute.instance.update', priority: 'INFO', publisher_id: 'compute.h1', payload: {} }));
+      ch.publish(
+        'nova',
+        'notifications.info',
+        osloEnvelope({ event_type: 'compute.instance.update', priority: 'INFO', publisher_id: 'compute.h1', payload: {} }),
+      );
       await eventually(async () => assert.equal(valueOf(await exporter.scrape(), 'openstack_notifications_total'), 1));
     } finally {
       await exporter.stop();

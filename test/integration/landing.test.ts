@@ -63,7 +63,11 @@ function assertTop(rows: string[][], samples: readonly Sample[], label: string):
   assert.equal(rows.length, Math.min(10, sums.size), `${label}: rows shown`);
   for (const [name, count] of rows) assert.equal(Number(count), sums.get(name ?? ''), `${label} ${name}`);
   const counts = rows.map(([, c]) => Number(c));
-  assert.deepEqual(counts, [...counts].sort((a, b) => b - a), `${label}: sorted by count`);
+  assert.deepEqual(
+    counts,
+    [...counts].sort((a, b) => b - a),
+    `${label}: sorted by count`,
+  );
   const shown = new Set(rows.map(([n]) => n));
   for (const [name, count] of sums) if (!shown.has(name)) assert.ok(count <= (counts.at(-1) ?? 0), `${label} ${name} (${count}) missing`);
 }
@@ -122,9 +126,13 @@ describe('landing page live summary', { timeout: 120_000 }, () => {
     // Settled: the run is over and every message counted, so page and /metrics must agree exactly.
     const { sent } = await simulator.done;
     simulator = undefined;
-    await eventually(async () => {
-      assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_messages_received_total'), sent);
-    }, 20_000, 100);
+    await eventually(
+      async () => {
+        assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_messages_received_total'), sent);
+      },
+      20_000,
+      100,
+    );
     const settledAt = Date.now() / 1000;
     const shown = await nextRefresh(page, settledAt);
     const samples = await exporter.scrape();
@@ -168,7 +176,10 @@ describe('landing page live summary', { timeout: 120_000 }, () => {
       assert.doesNotMatch(text, /\b[0-9a-f]{32}\b/, 'a tenant, user or request id');
     }
     const origin = new URL(exporter.baseUrl).origin;
-    assert.deepEqual(requests.filter((u) => new URL(u).origin !== origin), []);
+    assert.deepEqual(
+      requests.filter((u) => new URL(u).origin !== origin),
+      [],
+    );
 
     const png = await readFile(shot);
     assert.equal(png.subarray(1, 4).toString(), 'PNG');

@@ -63,22 +63,32 @@ describe("notifications sent by oslo.messaging's Notifier", () => {
         assert.equal(valueOf(scraped, 'openstack_notifications_total', { host }), 4);
         return scraped;
       });
-      assert.equal(valueOf(s, 'openstack_notifications_total', { host, priority: 'INFO', publisher: 'compute', event_type: 'compute.instance.update' }), 2);
+      assert.equal(
+        valueOf(s, 'openstack_notifications_total', {
+          host,
+          priority: 'INFO',
+          publisher: 'compute',
+          event_type: 'compute.instance.update',
+        }),
+        2,
+      );
       assert.equal(valueOf(s, 'openstack_notifications_total', { host, priority: 'WARN' }), 1);
-      assert.equal(valueOf(s, 'openstack_notifications_total', { host, priority: 'ERROR', event_type: 'compute.instance.create.error' }), 1);
+      assert.equal(
+        valueOf(s, 'openstack_notifications_total', { host, priority: 'ERROR', event_type: 'compute.instance.create.error' }),
+        1,
+      );
       const delta = (name: string, labels: Record<string, string>) => valueOf(s, name, labels) - valueOf(before, name, labels);
-      assert.equal(delta('openstack_instance_state_transitions_total', { from_state: 'building', to_state: 'active', host: 'cmp-01.example.org' }), 3);
+      assert.equal(
+        delta('openstack_instance_state_transitions_total', { from_state: 'building', to_state: 'active', host: 'cmp-01.example.org' }),
+        3,
+      );
       assert.equal(delta('openstack_instance_errors_total', { exception: 'NoValidHost', event_type: 'compute.instance.create.error' }), 1);
       assert.equal(delta('openstack_notification_exporter_messages_dropped_total', {}), 0);
     });
   }
 
   test('the auth token from the context reaches no log, no metric and no page', async () => {
-    const everything = [
-      ...exporter.logs,
-      await (await exporter.get('/metrics')).text(),
-      await (await exporter.get('/')).text(),
-    ].join('\n');
+    const everything = [...exporter.logs, await (await exporter.get('/metrics')).text(), await (await exporter.get('/')).text()].join('\n');
     assert.ok(exporter.logs.length > 0, 'logs were captured');
     assert.ok(!everything.includes(TOKEN));
     assert.ok(!everything.includes('_context_'));

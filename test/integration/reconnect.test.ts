@@ -6,7 +6,12 @@ import { valueOf } from '../support/metrics-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { suiteVhost, rabbitmqctl } from '../support/vhost.js';
 
-const update = (host: string) => ({ event_type: 'compute.instance.update', priority: 'INFO', publisher_id: `compute.${host}`, payload: {} });
+const update = (host: string) => ({
+  event_type: 'compute.instance.update',
+  priority: 'INFO',
+  publisher_id: `compute.${host}`,
+  payload: {},
+});
 
 async function counted(exporter: RunningExporter): Promise<number> {
   return valueOf(await exporter.scrape(), 'openstack_notifications_total');
@@ -80,14 +85,22 @@ describe('broker faults', () => {
   });
 
   test('heartbeats notice a link that went silent without closing', async () => {
-    const exporter = await runExporter({ 'amqp.url': viaProxy(), 'amqp.queue': 'q-hb', 'amqp.heartbeat-interval-seconds': '1', ...fastRetry });
+    const exporter = await runExporter({
+      'amqp.url': viaProxy(),
+      'amqp.queue': 'q-hb',
+      'amqp.heartbeat-interval-seconds': '1',
+      ...fastRetry,
+    });
     try {
       await waitReady(exporter);
       proxy.stall();
       await waitReady(exporter, 503);
       proxy.resume();
       await waitReady(exporter);
-      assert.ok(exporter.logs.some((l) => /heartbeat/i.test(l)), 'the heartbeat timeout is named in the log');
+      assert.ok(
+        exporter.logs.some((l) => /heartbeat/i.test(l)),
+        'the heartbeat timeout is named in the log',
+      );
       await publishAndCount(exporter, 'h3', 1);
     } finally {
       proxy.resume();

@@ -28,16 +28,29 @@ test('neither the broker password nor a context token shows up, through traffic 
   const seen: string[] = [];
   try {
     // A wrong password first: the refusal is logged, the attempted password is not.
-    const refused = await runExporter({ 'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:5672/${vhost.name}`, 'amqp.reconnect-max-delay-seconds': '1' });
+    const refused = await runExporter({
+      'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:5672/${vhost.name}`,
+      'amqp.reconnect-max-delay-seconds': '1',
+    });
     try {
-      await eventually(() => assert.ok(refused.logs.some((l) => l.includes('refused the login')), refused.logs.join('')));
+      await eventually(() =>
+        assert.ok(
+          refused.logs.some((l) => l.includes('refused the login')),
+          refused.logs.join(''),
+        ),
+      );
       seen.push(await everythingShown(refused));
     } finally {
       await refused.stop();
     }
 
     const url = `rabbit://${USER}:${PASSWORD}@127.0.0.1:${proxy.port},${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`;
-    const exporter = await runExporter({ 'amqp.url': url, 'amqp.queue': 'q-secrets', 'amqp.reconnect-max-delay-seconds': '1', 'log.format': 'logfmt' });
+    const exporter = await runExporter({
+      'amqp.url': url,
+      'amqp.queue': 'q-secrets',
+      'amqp.reconnect-max-delay-seconds': '1',
+      'log.format': 'logfmt',
+    });
     try {
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
       const withToken = (m: Record<string, unknown>) => ({ ...m, _context_auth_token: TOKEN, _context_password: PASSWORD });
@@ -52,7 +65,10 @@ test('neither the broker password nor a context token shows up, through traffic 
         assert.equal(valueOf(s, 'openstack_notification_exporter_messages_received_total'), 18);
       });
       proxy.cutAll(); // a reconnect, through the list of hosts
-      await eventually(async () => assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_reconnects_total'), 1), 30_000);
+      await eventually(
+        async () => assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_reconnects_total'), 1),
+        30_000,
+      );
       await broker.channel.deleteQueue('q-secrets'); // a cancelled consumer
       await eventually(() => assert.ok(exporter.logs.some((l) => l.includes('consumer cancelled'))));
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200), 30_000);

@@ -13,7 +13,13 @@ async function fill(url: string, n: number): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
   for (let i = 0; i < n; i++) {
-    const inner = { message_id: randomUUID(), event_type: 'compute.instance.update', priority: 'INFO', publisher_id: 'compute.h1', payload: {} };
+    const inner = {
+      message_id: randomUUID(),
+      event_type: 'compute.instance.update',
+      priority: 'INFO',
+      publisher_id: 'compute.h1',
+      payload: {},
+    };
     if (!ch.publish('nova', 'notifications.info', osloEnvelope(inner), { deliveryMode: 2 })) await once(ch, 'drain');
   }
   await ch.waitForConfirms();

@@ -42,7 +42,10 @@ describe('random', () => {
     const a = createRng(7);
     const b = createRng(7);
     const xs = Array.from({ length: 1000 }, () => a.int(3, 9));
-    assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.int(3, 9)));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 1000 }, () => b.int(3, 9)),
+    );
     assert.ok(xs.every((x) => x >= 3 && x <= 9));
     assert.equal(new Set(xs).size, 7);
     assert.match(a.uuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -108,11 +111,22 @@ describe('traffic model', () => {
       }
     }
     for (const t of [
-      'compute.instance.create.start', 'compute.instance.create.end', 'compute.instance.create.error',
-      'compute.instance.update', 'compute.instance.delete.end', 'compute.instance.reboot.end',
-      'compute.instance.power_off.end', 'compute.instance.power_on.end', 'compute.instance.resize.prep.start',
-      'compute.instance.finish_resize.end', 'compute.instance.exists', 'scheduler.select_destinations.error',
-      'instance.create.end', 'instance.update', 'instance.resize_finish.end', 'instance.exists',
+      'compute.instance.create.start',
+      'compute.instance.create.end',
+      'compute.instance.create.error',
+      'compute.instance.update',
+      'compute.instance.delete.end',
+      'compute.instance.reboot.end',
+      'compute.instance.power_off.end',
+      'compute.instance.power_on.end',
+      'compute.instance.resize.prep.start',
+      'compute.instance.finish_resize.end',
+      'compute.instance.exists',
+      'scheduler.select_destinations.error',
+      'instance.create.end',
+      'instance.update',
+      'instance.resize_finish.end',
+      'instance.exists',
       'compute_task.build_instances.error',
     ]) {
       assert.ok(seen.has(t), `no ${t} in 4000 messages`);
@@ -155,7 +169,10 @@ describe('traffic model', () => {
     }
     const legacyOnly = take(model({ format: 'unversioned', exists: true, existsEvery: 100 }), 1000);
     const legacyOfBoth = both.filter((m) => m.topic === 'notifications');
-    assert.deepEqual(legacyOfBoth.map((m) => m.message.event_type), legacyOnly.map((m) => m.message.event_type));
+    assert.deepEqual(
+      legacyOfBoth.map((m) => m.message.event_type),
+      legacyOnly.map((m) => m.message.event_type),
+    );
     assert.deepEqual(legacyOfBoth.map(instanceId), legacyOnly.map(instanceId));
   });
 
@@ -169,7 +186,10 @@ describe('traffic model', () => {
     const msgs = take(failing, 3000);
     const types = new Set(msgs.map((m) => m.message.event_type));
     for (const t of types) {
-      assert.match(t, /^(compute\.)?instance\.(create\.(start|error)|update|delete\.(start|end))$|select_destinations\.error$|build_instances\.error$/);
+      assert.match(
+        t,
+        /^(compute\.)?instance\.(create\.(start|error)|update|delete\.(start|end))$|select_destinations\.error$|build_instances\.error$/,
+      );
     }
     assert.ok(types.has('compute.instance.create.error') && types.has('scheduler.select_destinations.error'));
     for (const m of msgs.filter(isUpdate)) assert.notEqual(transition(m)[1], 'active');
@@ -182,7 +202,10 @@ describe('traffic model', () => {
   });
 
   it('exists burst: one per live instance per format', () => {
-    for (const [format, perEvent] of [['unversioned', 1], ['both', 2]] as const) {
+    for (const [format, perEvent] of [
+      ['unversioned', 1],
+      ['both', 2],
+    ] as const) {
       const m = model({ format, exists: true, existsEvery: 150 });
       let bursts = 0;
       let prevExists = false;
@@ -209,7 +232,10 @@ describe('traffic model', () => {
   });
 
   it('with ratePerSecond, simulated time keeps pace with the clock', () => {
-    for (const [rate, hint] of [[50, true], [50, false]] as const) {
+    for (const [rate, hint] of [
+      [50, true],
+      [50, false],
+    ] as const) {
       let wall = T0;
       const m = model({ format: 'both', hosts: 10, now: () => wall, ratePerSecond: hint ? rate : undefined });
       for (let n = 0; n < rate * 600; n++, wall += 1000 / rate) m.next(); // ten minutes
@@ -228,8 +254,14 @@ describe('traffic model', () => {
     const tally: Record<string, number> = {};
     for (const x of msgs) tally[x.message.event_type] = (tally[x.message.event_type] ?? 0) + 1;
     assert.deepEqual(s.byEventType, tally);
-    assert.equal(Object.values(s.byPriority).reduce((a, b) => a + b, 0), 1234);
-    assert.equal(Object.values(s.byRoutingKey).reduce((a, b) => a + b, 0), 1234);
+    assert.equal(
+      Object.values(s.byPriority).reduce((a, b) => a + b, 0),
+      1234,
+    );
+    assert.equal(
+      Object.values(s.byRoutingKey).reduce((a, b) => a + b, 0),
+      1234,
+    );
   });
 });
 

@@ -67,7 +67,13 @@ describe('the whole stack from local processes', { timeout: 150_000 }, () => {
   // The stack's simulator, faster and on fewer hosts so every panel fills within seconds.
   const simulate = (seed: number, errorRatio: number): CliRun =>
     startCli(
-      [...serviceCommand('simulator'), '--simulate.rate=150', '--simulate.hosts=4', `--simulate.error-ratio=${errorRatio}`, `--simulate.seed=${seed}`],
+      [
+        ...serviceCommand('simulator'),
+        '--simulate.rate=150',
+        '--simulate.hosts=4',
+        `--simulate.error-ratio=${errorRatio}`,
+        `--simulate.seed=${seed}`,
+      ],
       { ...serviceEnvironment('simulator'), AMQP_URL: vhost.url },
     );
   /** SIGTERM, as `docker compose stop` sends; returns its summary. */
@@ -115,22 +121,35 @@ describe('the whole stack from local processes', { timeout: 150_000 }, () => {
       assert.equal(r.status, 'success', `${c.name}: ${r.error ?? ''}\n${c.expr}`);
     }
     const rules = await prometheus.alertingRules();
-    assert.deepEqual(rules.map((r) => r.name).sort(), alertExprs().map((a) => a.alert).sort());
+    assert.deepEqual(
+      rules.map((r) => r.name).sort(),
+      alertExprs()
+        .map((a) => a.alert)
+        .sort(),
+    );
   });
 
   test('NovaErrorNotifications stays inactive while the cloud sends no errors', async () => {
     simulator = simulate(11, 0);
-    await eventually(async () => {
-      const r = await prometheus.query('sum(openstack_notifications_total)');
-      assert.ok(hasData(r), 'no notifications in Prometheus yet');
-    }, 20_000, 250);
+    await eventually(
+      async () => {
+        const r = await prometheus.query('sum(openstack_notifications_total)');
+        assert.ok(hasData(r), 'no notifications in Prometheus yet');
+      },
+      20_000,
+      250,
+    );
     // An evaluation that saw the notifications, not one from before the first scrape.
     const seen = Date.now() + 1500;
-    const rule = await eventually(async () => {
-      const r = (await prometheus.alertingRules()).find((x) => x.name === 'NovaErrorNotifications');
-      assert.ok(r && Date.parse(r.lastEvaluation) > seen, 'not evaluated since');
-      return r;
-    }, 20_000, 250);
+    const rule = await eventually(
+      async () => {
+        const r = (await prometheus.alertingRules()).find((x) => x.name === 'NovaErrorNotifications');
+        assert.ok(r && Date.parse(r.lastEvaluation) > seen, 'not evaluated since');
+        return r;
+      },
+      20_000,
+      250,
+    );
     assert.equal(rule.state, 'inactive');
     assert.equal(rule.health, 'ok');
     assert.equal(hasData(await prometheus.query(exprOf('NovaErrorNotifications'))), false);
@@ -140,11 +159,15 @@ describe('the whole stack from local processes', { timeout: 150_000 }, () => {
   test('NovaErrorNotifications goes pending or firing once failed builds arrive', async () => {
     simulator = simulate(12, 0.3);
     // alerts.yml gives this rule no `for`, so it may skip pending and fire at once.
-    const rule = await eventually(async () => {
-      const r = (await prometheus.alertingRules()).find((x) => x.name === 'NovaErrorNotifications');
-      assert.ok(r && r.state !== 'inactive', `state ${r?.state}`);
-      return r;
-    }, 30_000, 250);
+    const rule = await eventually(
+      async () => {
+        const r = (await prometheus.alertingRules()).find((x) => x.name === 'NovaErrorNotifications');
+        assert.ok(r && r.state !== 'inactive', `state ${r?.state}`);
+        return r;
+      },
+      30_000,
+      250,
+    );
     assert.ok(['pending', 'firing'].includes(rule.state));
   });
 
@@ -156,7 +179,10 @@ describe('the whole stack from local processes', { timeout: 150_000 }, () => {
     let stale = model.next().message;
     while (stale.event_type !== 'instance.create.start') stale = model.next().message;
     stale.timestamp = osloTime(Date.now() - 2 * 3600_000);
-    await publishRaw('versioned_notifications.info', Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(stale) })));
+    await publishRaw(
+      'versioned_notifications.info',
+      Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(stale) })),
+    );
 
     let pending = checks.filter((c) => !allowListed(c) && !DRILLS.includes(c.name));
     const deadline = Date.now() + 60_000;
@@ -189,13 +215,21 @@ describe('the whole stack from local processes', { timeout: 150_000 }, () => {
     // Deleting the vhost closes the exporter's connection for good.
     await vhost.remove();
     vhostRemoved = true;
-    await eventually(async () => {
-      assert.ok(hasData(await prometheus.query(exprOf('OpenStackNotificationExporterBrokerDisconnected'))));
-    }, 20_000, 250);
+    await eventually(
+      async () => {
+        assert.ok(hasData(await prometheus.query(exprOf('OpenStackNotificationExporterBrokerDisconnected'))));
+      },
+      20_000,
+      250,
+    );
     await exporter?.stop();
     exporter = undefined;
-    await eventually(async () => {
-      assert.ok(hasData(await prometheus.query(exprOf('OpenStackNotificationExporterDown'))));
-    }, 20_000, 250);
+    await eventually(
+      async () => {
+        assert.ok(hasData(await prometheus.query(exprOf('OpenStackNotificationExporterDown'))));
+      },
+      20_000,
+      250,
+    );
   });
 });

@@ -43,7 +43,11 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
       return new Promise((resolve, reject) => {
         waiters.push({ stream, pattern, resolve });
         // A child that ends without printing it fails the test instead of hanging it.
-        void exited.then(() => reject(new Error(`exited without ${pattern} on ${stream}; stdout: ${out.stdout.slice(-2000)}; stderr: ${out.stderr.slice(-2000)}`)));
+        void exited.then(() =>
+          reject(
+            new Error(`exited without ${pattern} on ${stream}; stdout: ${out.stdout.slice(-2000)}; stderr: ${out.stderr.slice(-2000)}`),
+          ),
+        );
       });
     },
     exited,
@@ -51,7 +55,10 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 }
 
 /** Runs the CLI to its end. */
-export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const run = startCli(args, env);
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };

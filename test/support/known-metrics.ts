@@ -97,11 +97,7 @@ export const HISTOGRAMS: ReadonlySet<string> = new Set([
   'nodejs_gc_duration_seconds',
 ]);
 
-export const KNOWN_METRICS: readonly string[] = [
-  ...Object.keys(EXPORTER_METRICS),
-  ...DEFAULT_METRICS,
-  ...PROMETHEUS_METRICS,
-];
+export const KNOWN_METRICS: readonly string[] = [...Object.keys(EXPORTER_METRICS), ...DEFAULT_METRICS, ...PROMETHEUS_METRICS];
 
 const KEYWORDS = new Set([
   'by',

@@ -111,11 +111,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${stderr}`);
-      const res = await fetch(`${url}/-/ready`);
-      if (!res.ok) throw new Error(`prometheus not ready: ${res.status}`);
-    }, 20_000, 100);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${stderr}`);
+        const res = await fetch(`${url}/-/ready`);
+        if (!res.ok) throw new Error(`prometheus not ready: ${res.status}`);
+      },
+      20_000,
+      100,
+    );
   } catch (err) {
     await stop();
     throw err;

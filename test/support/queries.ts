@@ -184,16 +184,13 @@ const BUILTIN_VARIABLES: Readonly<Record<string, string>> = {
 
 /** Replace Grafana variables (`$x`, `${x}`, `${x:fmt}`, `[[x]]`) with runnable values. */
 export function instantiate(expr: string): string {
-  return expr.replace(
-    /\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]/g,
-    (whole: string, a?: string, b?: string, c?: string) => {
-      const name = a ?? b ?? c ?? '';
-      const value = BUILTIN_VARIABLES[name];
-      if (value !== undefined) return value;
-      if (name.startsWith('__')) throw new Error(`no stand-in for Grafana variable ${whole}`);
-      return '.*';
-    },
-  );
+  return expr.replace(/\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole: string, a?: string, b?: string, c?: string) => {
+    const name = a ?? b ?? c ?? '';
+    const value = BUILTIN_VARIABLES[name];
+    if (value !== undefined) return value;
+    if (name.startsWith('__')) throw new Error(`no stand-in for Grafana variable ${whole}`);
+    return '.*';
+  });
 }
 
 function asMap(value: YamlValue | undefined, what: string): { [key: string]: YamlValue } {
@@ -214,7 +211,5 @@ function asString(value: YamlValue | undefined, what: string): string {
 }
 
 function asStringMap(value: YamlValue, what: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(asMap(value, what)).map(([k, v]) => [k, asString(v, `${what}.${k}`)]),
-  );
+  return Object.fromEntries(Object.entries(asMap(value, what)).map(([k, v]) => [k, asString(v, `${what}.${k}`)]));
 }

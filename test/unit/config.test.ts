@@ -61,7 +61,11 @@ describe('bad configuration fails with one line naming the setting', () => {
     [{ 'amqp.url': 'amqp://u:hunter2@h:0/' }, {}, 'invalid --amqp.url: port 0 is out of range'],
     [{ 'web.listen-address': '9851' }, {}, 'invalid --web.listen-address: "9851" must be [host]:port, e.g. :9851 or 127.0.0.1:9851'],
     [{ 'web.telemetry-path': 'metrics' }, {}, 'invalid --web.telemetry-path: "metrics" must be a path starting with /'],
-    [{ 'amqp.queue': 'notifications.info' }, {}, `invalid --amqp.queue: "notifications.info" must not be one of oslo's notifications.<priority> queues: consuming them steals Ceilometer's messages`],
+    [
+      { 'amqp.queue': 'notifications.info' },
+      {},
+      `invalid --amqp.queue: "notifications.info" must not be one of oslo's notifications.<priority> queues: consuming them steals Ceilometer's messages`,
+    ],
     [{ 'amqp.queue': 'amq.gen-1' }, {}, 'invalid --amqp.queue: "amq.gen-1" must not start with amq. (reserved by RabbitMQ)'],
     [{ 'amqp.exchange': ['nova', 'no spaces'] }, {}, 'invalid --amqp.exchange: "nova,no spaces" must be 1-255 letters, digits, or . _ - :'],
     [{ 'amqp.exchange-durable': 'maybe' }, {}, 'invalid --amqp.exchange-durable: "maybe" must be true or false'],
@@ -69,22 +73,34 @@ describe('bad configuration fails with one line naming the setting', () => {
     [{ 'log.level': 'verbose' }, {}, 'invalid --log.level: "verbose" must be one of debug, info, warn, error'],
     [{ 'log.format': 'xml' }, {}, 'invalid --log.format: "xml" must be one of json, logfmt'],
     [{ 'metrics.max-hosts': '0' }, {}, 'invalid --metrics.max-hosts: "0" must be an integer from 1 to 1000000'],
-    [{ 'amqp.tls-ca-file': '/nonexistent/ca.pem' }, {}, 'invalid --amqp.tls-ca-file: "/nonexistent/ca.pem" cannot be read (missing file or no permission)'],
+    [
+      { 'amqp.tls-ca-file': '/nonexistent/ca.pem' },
+      {},
+      'invalid --amqp.tls-ca-file: "/nonexistent/ca.pem" cannot be read (missing file or no permission)',
+    ],
   ];
   for (const [cli, env, message] of cases) {
     test(message, () => {
-      assert.throws(() => buildConfig(cli, env), (err: unknown) => err instanceof ConfigError && err.message === message);
+      assert.throws(
+        () => buildConfig(cli, env),
+        (err: unknown) => err instanceof ConfigError && err.message === message,
+      );
     });
   }
 
   test('the CLI exits 2 with that line and no password', async () => {
     const run = promisify(execFile);
-    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--amqp.prefetch=x'], { env: { ...process.env, AMQP_URL: 'ftp://a:hunter2@h' } }).then(
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--amqp.prefetch=x'], {
+      env: { ...process.env, AMQP_URL: 'ftp://a:hunter2@h' },
+    }).then(
       () => assert.fail('should have exited non-zero'),
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(err.code, 2);
-    assert.equal(err.stderr, 'openstack-notification-exporter: invalid --amqp.url (from AMQP_URL): scheme ftp:// is not supported: use amqp://, amqps:// or rabbit://\n');
+    assert.equal(
+      err.stderr,
+      'openstack-notification-exporter: invalid --amqp.url (from AMQP_URL): scheme ftp:// is not supported: use amqp://, amqps:// or rabbit://\n',
+    );
   });
 
   test('the CLI exits 2 on an unknown flag', async () => {

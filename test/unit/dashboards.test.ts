@@ -5,12 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  EXPORTER_METRICS,
-  HISTOGRAMS,
-  KNOWN_METRICS,
-  metricNamesInExpr,
-} from '../support/known-metrics.js';
+import { EXPORTER_METRICS, HISTOGRAMS, KNOWN_METRICS, metricNamesInExpr } from '../support/known-metrics.js';
 import {
   DASHBOARDS_DIR,
   PROMETHEUS_DATASOURCE,
@@ -46,18 +41,13 @@ test('metricNamesInExpr finds metric names and nothing else', () => {
     ),
     ['a_bucket', 'b_info'],
   );
-  assert.deepEqual(
-    metricNamesInExpr('time() - max(last_seen{x="sum(y)", z=~"[a-z]+"}) > bool 0.5e3 or vector(0)'),
-    ['last_seen'],
-  );
-  assert.deepEqual(
-    metricNamesInExpr('topk(10, nodejs_eventloop_lag_p99_seconds) and ON() up{job="a"} unless x:y:rate5m'),
-    ['nodejs_eventloop_lag_p99_seconds', 'up', 'x:y:rate5m'],
-  );
-  assert.deepEqual(
-    metricNamesInExpr('(c unless c offset $__range) or increase(c[${__range}]) # comment metric'),
-    ['c'],
-  );
+  assert.deepEqual(metricNamesInExpr('time() - max(last_seen{x="sum(y)", z=~"[a-z]+"}) > bool 0.5e3 or vector(0)'), ['last_seen']);
+  assert.deepEqual(metricNamesInExpr('topk(10, nodejs_eventloop_lag_p99_seconds) and ON() up{job="a"} unless x:y:rate5m'), [
+    'nodejs_eventloop_lag_p99_seconds',
+    'up',
+    'x:y:rate5m',
+  ]);
+  assert.deepEqual(metricNamesInExpr('(c unless c offset $__range) or increase(c[${__range}]) # comment metric'), ['c']);
 });
 
 test('instantiate replaces Grafana variables with runnable values', () => {
@@ -118,17 +108,17 @@ for (const { file, dashboard } of dashboards) {
 
   test(`${file}: unique panel ids and titles`, () => {
     const ids = panels.map((p) => p.id);
-    assert.ok(ids.every((id) => Number.isInteger(id) && id > 0), 'ids must be positive integers');
+    assert.ok(
+      ids.every((id) => Number.isInteger(id) && id > 0),
+      'ids must be positive integers',
+    );
     assert.deepEqual(duplicates(ids), []);
     assert.deepEqual(duplicates(panels.map((p) => p.title)), [], 'duplicate titles');
   });
 
   test(`${file}: panels fit the 24-column grid without overlapping`, () => {
     // Children of a collapsed row are laid out as if it were open: check them apart.
-    const groups: Panel[][] = [
-      dashboard.panels,
-      ...dashboard.panels.filter((p) => p.panels?.length).map((p) => p.panels ?? []),
-    ];
+    const groups: Panel[][] = [dashboard.panels, ...dashboard.panels.filter((p) => p.panels?.length).map((p) => p.panels ?? [])];
     for (const group of groups) {
       for (const p of group) {
         const g = p.gridPos;
@@ -189,10 +179,7 @@ test('dashboard range windows follow the time picker', () => {
     const where = `${dashboard} / ${panelTitle}`;
     for (const m of expr.matchAll(/\[([^\]]*)\]/g)) {
       const window = m[1] ?? '';
-      assert.ok(
-        ['$__rate_interval', '$__interval', '$__range'].includes(window),
-        `${where}: hard-coded range [${window}]`,
-      );
+      assert.ok(['$__rate_interval', '$__interval', '$__range'].includes(window), `${where}: hard-coded range [${window}]`);
       const fn = enclosingFunction(expr, m.index);
       // rate() over $__interval can hold fewer than two samples and draw gaps.
       if (fn === 'rate' || fn === 'irate') {

@@ -4,7 +4,10 @@ import { RecentIds } from '../../src/notifications/dedup.js';
 
 test('recognises an id seen within the window and forgets the oldest past it', () => {
   const ids = new RecentIds(3);
-  assert.deepEqual(['a', 'b', 'c', 'a'].map((id) => ids.seen(id)), [false, false, false, true]);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'a'].map((id) => ids.seen(id)),
+    [false, false, false, true],
+  );
   assert.equal(ids.seen('d'), false); // evicts a
   assert.equal(ids.seen('a'), false);
   assert.equal(ids.seen('c'), true);

@@ -49,7 +49,9 @@ describe('decodeNotification', () => {
 
   test('keeps a notification with wrong-typed fields, reading them as unknown', () => {
     const r = decodeNotification(
-      Buffer.from(JSON.stringify({ event_type: 'compute.instance.update', priority: 5, publisher_id: ['x'], payload: 'text', timestamp: 'soon' })),
+      Buffer.from(
+        JSON.stringify({ event_type: 'compute.instance.update', priority: 5, publisher_id: ['x'], payload: 'text', timestamp: 'soon' }),
+      ),
       OPTIONS,
     );
     assert.ok(r.ok);
@@ -78,10 +80,7 @@ describe('decodeNotification', () => {
   });
 
   test('falls back to the payload host when publisher_id has none', () => {
-    const r = decodeNotification(
-      Buffer.from(JSON.stringify({ ...inner, publisher_id: 'compute', payload: { host: 'cmp-7' } })),
-      OPTIONS,
-    );
+    const r = decodeNotification(Buffer.from(JSON.stringify({ ...inner, publisher_id: 'compute', payload: { host: 'cmp-7' } })), OPTIONS);
     assert.ok(r.ok);
     assert.equal(r.notification.host, 'cmp-7');
     assert.equal(r.notification.publisher, 'compute');
@@ -150,7 +149,13 @@ describe('parseOpenStackTime', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const templates = ['2026-11-25 09:58:10', '2012-10-29T13:42:11.123456Z', '2015-05-12 07:22:34+00:00', '1999-12-31T23:59:59.9-0530', '2020-02-29 00:00:00.000000001'];
+    const templates = [
+      '2026-11-25 09:58:10',
+      '2012-10-29T13:42:11.123456Z',
+      '2015-05-12 07:22:34+00:00',
+      '1999-12-31T23:59:59.9-0530',
+      '2020-02-29 00:00:00.000000001',
+    ];
     const alphabet = '0123456789-: T.Z+z\t';
     let parsed = 0;
     for (let i = 0; i < 20_000; i++) {
@@ -159,7 +164,8 @@ describe('parseOpenStackTime', () => {
         const at = random(s.length + 1);
         const c = alphabet[random(alphabet.length)] as string;
         const op = random(3);
-        s = op === 0 ? s.slice(0, at) + c + s.slice(at + 1) : op === 1 ? s.slice(0, at) + c + s.slice(at) : s.slice(0, at) + s.slice(at + 1);
+        s =
+          op === 0 ? s.slice(0, at) + c + s.slice(at + 1) : op === 1 ? s.slice(0, at) + c + s.slice(at) : s.slice(0, at) + s.slice(at + 1);
       }
       const expected = reference(s);
       if (expected !== undefined) parsed++;

@@ -8,7 +8,9 @@ const err = (message: string, code?: string) => Object.assign(new Error(message)
 test('connection errors read as one line naming the problem, never the password', () => {
   const cases: [Error, string, boolean][] = [
     [
-      err('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."'),
+      err(
+        'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN."',
+      ),
       'broker ctl1:5672 refused the login of user "nova": check the user and password in --amqp.url',
       true,
     ],
@@ -20,7 +22,11 @@ test('connection errors read as one line naming the problem, never the password'
     [err('connect ECONNREFUSED 10.0.0.1:5672', 'ECONNREFUSED'), 'nothing listens on ctl1:5672 (is RabbitMQ running?)', false],
     [err('getaddrinfo ENOTFOUND ctl1', 'ENOTFOUND'), 'cannot resolve host ctl1', false],
     [err('connect ETIMEDOUT'), 'no answer from ctl1:5672 in time', false],
-    [err('odd failure for amqp://nova:hunter2@ctl1/'), 'cannot connect to nova:***@ctl1:5672: odd failure for amqp://nova:***@ctl1/', false],
+    [
+      err('odd failure for amqp://nova:hunter2@ctl1/'),
+      'cannot connect to nova:***@ctl1:5672: odd failure for amqp://nova:***@ctl1/',
+      false,
+    ],
   ];
   for (const [error, message, permanent] of cases) {
     const problem = describeConnectError(error, host, 'nova');

@@ -4,10 +4,17 @@ import { ActionTracker } from '../../src/metrics/action-tracker.js';
 import { evictOldest, evictionBatch } from '../../src/metrics/evict.js';
 
 test('evictOldest removes the oldest entries in insertion order and returns them', () => {
-  const m = new Map([['a', 1], ['b', 2], ['c', 3]]);
+  const m = new Map([
+    ['a', 1],
+    ['b', 2],
+    ['c', 3],
+  ]);
   m.delete('a');
   m.set('a', 4);
-  assert.deepEqual(evictOldest(m, 2), [['b', 2], ['c', 3]]);
+  assert.deepEqual(evictOldest(m, 2), [
+    ['b', 2],
+    ['c', 3],
+  ]);
   assert.deepEqual([...m], [['a', 4]]);
   assert.deepEqual(evictOldest(m, 5), [['a', 4]]);
   assert.equal(m.size, 0);

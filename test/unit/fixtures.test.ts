@@ -57,10 +57,9 @@ describe('every fixture decodes to its expected facts', () => {
   test('the same fixtures decode identically from oslo v2 envelopes and bare v1 bodies', () => {
     for (const file of files) {
       const inner = readFixture(file);
-      const v2 = decodeNotification(
-        Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) })),
-        { maxMessageBytes: 1 << 20 },
-      );
+      const v2 = decodeNotification(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) })), {
+        maxMessageBytes: 1 << 20,
+      });
       const v1 = decodeNotification(Buffer.from(JSON.stringify(inner)), { maxMessageBytes: 1 << 20 });
       assert.ok(v2.ok && v1.ok, file);
       assert.equal(v2.notification.envelope, 'v2');

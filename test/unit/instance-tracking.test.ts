@@ -48,7 +48,11 @@ function generated(): Msg[] {
   msgs.sort((a, b) => a.at - b.at);
   // Out of order: the ends of 0-4 are delivered before their starts.
   for (let i = 0; i < 5; i++) {
-    const s = msgs.findIndex((m) => m.inner['event_type'] === 'compute.instance.create.start' && (m.inner['payload'] as { instance_id: string }).instance_id === `inst-${i}`);
+    const s = msgs.findIndex(
+      (m) =>
+        m.inner['event_type'] === 'compute.instance.create.start' &&
+        (m.inner['payload'] as { instance_id: string }).instance_id === `inst-${i}`,
+    );
     const [startMsg] = msgs.splice(s, 1);
     msgs.push(startMsg!);
   }
@@ -70,20 +74,29 @@ describe('start/end pairing, in flight and inventory over generated lifecycles',
     assert.equal(count('success', 'delete'), 3);
     // Builds last 10 + i % 5 seconds: the sum over the 25 successes is exact.
     const expectedSum = [...Array(30).keys()].filter((i) => !(i >= 10 && i < 15)).reduce((sum, i) => sum + 10 + (i % 5), 0);
-    assert.ok(Math.abs(valueOf(s, 'openstack_instance_action_duration_seconds_sum', { action: 'create', outcome: 'success' }) - expectedSum) < 1e-3);
+    assert.ok(
+      Math.abs(valueOf(s, 'openstack_instance_action_duration_seconds_sum', { action: 'create', outcome: 'success' }) - expectedSum) < 1e-3,
+    );
     assert.equal(valueOf(s, 'openstack_instance_action_duration_seconds_bucket', { action: 'create', outcome: 'success', le: '10' }), 5);
 
     assert.equal(valueOf(s, 'openstack_instance_actions_in_flight', { action: 'create' }), 3);
     assert.equal(valueOf(s, 'openstack_instance_action_oldest_in_flight_seconds', { action: 'create' }), 200 - 10);
     assert.equal(valueOf(s, 'openstack_notification_exporter_tracked_actions'), 3);
 
-    const inventory = Object.fromEntries(seriesOf(s, 'openstack_instances').map((x) => [`${x.labels['state']}@${x.labels['host']}`, x.value]));
+    const inventory = Object.fromEntries(
+      seriesOf(s, 'openstack_instances').map((x) => [`${x.labels['state']}@${x.labels['host']}`, x.value]),
+    );
     // Active: 25 built minus 3 deleted (15, 16, 17 on h0, h1, h2); building: 10-12; error: 13, 14.
     // The late starts of 0-4 are older than their ends and do not turn them back to building.
     assert.deepEqual(inventory, {
-      'active@h0': 8, 'active@h1': 7, 'active@h2': 7,
-      'building@h0': 1, 'building@h1': 1, 'building@h2': 1,
-      'error@h1': 1, 'error@h2': 1,
+      'active@h0': 8,
+      'active@h1': 7,
+      'active@h2': 7,
+      'building@h0': 1,
+      'building@h1': 1,
+      'building@h2': 1,
+      'error@h1': 1,
+      'error@h2': 1,
     });
     assert.equal(valueOf(s, 'openstack_notification_exporter_tracked_instances'), 27);
 
@@ -96,7 +109,8 @@ describe('start/end pairing, in flight and inventory over generated lifecycles',
 });
 
 describe('ActionTracker', () => {
-  const tracker = (maxTracked = 100, onEvicted: () => void = () => undefined) => new ActionTracker({ maxTracked, timeoutSeconds: 60, onEvicted });
+  const tracker = (maxTracked = 100, onEvicted: () => void = () => undefined) =>
+    new ActionTracker({ maxTracked, timeoutSeconds: 60, onEvicted });
   const start = (t: ActionTracker, at: number, requestId?: string) =>
     t.start({ instanceId: 'i', action: 'reboot', host: 'h', startedAt: at, requestId });
 

@@ -5,7 +5,10 @@ import { BoundedChildren, LabelLimiter, MAX_LABEL_LENGTH, OVERFLOW_VALUE } from 
 function setup(cap: number, maxCached = 100_000) {
   const overflows: string[] = [];
   const made: string[][] = [];
-  const limiter = new LabelLimiter(() => cap, (label) => overflows.push(label));
+  const limiter = new LabelLimiter(
+    () => cap,
+    (label) => overflows.push(label),
+  );
   const children = new BoundedChildren<{ values: string[] }>(
     ['event_type', 'host'],
     limiter,

@@ -4,17 +4,37 @@ import { activitySection } from '../../src/http/activity-view.js';
 import { landingPage, type LandingInfo } from '../../src/http/landing.js';
 import { RecentActivity } from '../../src/metrics/recent-activity.js';
 
-const info: LandingInfo = { version: '1', telemetryPath: '/metrics', state: 'consuming', exchanges: ['nova'], topics: ['notifications'], queue: 'q', settings: {} };
+const info: LandingInfo = {
+  version: '1',
+  telemetryPath: '/metrics',
+  state: 'consuming',
+  exchanges: ['nova'],
+  topics: ['notifications'],
+  queue: 'q',
+  settings: {},
+};
 
 test('the live summary escapes every name it shows', () => {
   const a = new RecentActivity({ now: () => 1_800_000_000 });
   const evil = '<img src=x onerror="alert(1)">';
   a.notification({ eventType: evil, host: evil });
-  a.instanceEvent({ eventType: evil }, {
-    instanceId: evil, host: evil, action: undefined, phase: undefined, state: undefined,
-    stateTransition: { from: evil, to: evil }, taskStateTransition: undefined, exception: evil,
-    isError: true, buildDurationSeconds: undefined, isAudit: false, requestId: undefined,
-  });
+  a.instanceEvent(
+    { eventType: evil },
+    {
+      instanceId: evil,
+      host: evil,
+      action: undefined,
+      phase: undefined,
+      state: undefined,
+      stateTransition: { from: evil, to: evil },
+      taskStateTransition: undefined,
+      exception: evil,
+      isError: true,
+      buildDurationSeconds: undefined,
+      isAudit: false,
+      requestId: undefined,
+    },
+  );
   const html = activitySection(a.summary());
   assert.ok(!html.includes('<img'), html);
   assert.ok(!html.includes('"alert'), html);

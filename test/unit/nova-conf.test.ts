@@ -3,16 +3,14 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { NovaConfError, parseIni, readNovaConf, type NovaNotificationSettings } from '../../src/nova-conf.js';
 
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/nova-conf/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nova-conf/${name}`, import.meta.url), 'utf8');
 
 const readCases: { name: string; fixture: string; expected: NovaNotificationSettings }[] = [
   {
     name: 'takes transport_url from [oslo_messaging_notifications] before [DEFAULT] (devstack, two hosts and a vhost)',
     fixture: 'devstack.conf',
     expected: {
-      transportUrl:
-        'rabbit://stackrabbit:secretrabbit@10.0.0.10:5672,stackrabbit:secretrabbit@10.0.0.11:5672/notifications',
+      transportUrl: 'rabbit://stackrabbit:secretrabbit@10.0.0.10:5672,stackrabbit:secretrabbit@10.0.0.11:5672/notifications',
       topics: undefined,
       versionedTopics: undefined,
       driver: ['messagingv2'],
@@ -126,14 +124,44 @@ test('parseIni groups every value per key in file order, normalising group names
 });
 
 const iniCases: { name: string; text: string; group: string; key: string; values: string[] | undefined }[] = [
-  { name: 'accepts "key: value" and splits on whichever of = and : comes first', text: '[d]\nurl: a=b\n', group: 'd', key: 'url', values: ['a=b'] },
+  {
+    name: 'accepts "key: value" and splits on whichever of = and : comes first',
+    text: '[d]\nurl: a=b\n',
+    group: 'd',
+    key: 'url',
+    values: ['a=b'],
+  },
   { name: 'splits on = when it comes before :', text: '[d]\nk = x:y\n', group: 'd', key: 'k', values: ['x:y'] },
-  { name: 'keeps an inline "#" comment as part of the value', text: '[d]\ndriver = log # debug only\n', group: 'd', key: 'driver', values: ['log # debug only'] },
-  { name: 'strips exactly one pair of matching surrounding quotes', text: `[d]\na = "x"\na = 'y"\na = ""z""\n`, group: 'd', key: 'a', values: ['x', `'y"`, '"z"'] },
-  { name: 'appends indented lines, even comment-like ones, to the value with a newline', text: '[d]\na = 1\n  # 2\n\t[3]\n', group: 'd', key: 'a', values: ['1\n# 2\n[3]'] },
+  {
+    name: 'keeps an inline "#" comment as part of the value',
+    text: '[d]\ndriver = log # debug only\n',
+    group: 'd',
+    key: 'driver',
+    values: ['log # debug only'],
+  },
+  {
+    name: 'strips exactly one pair of matching surrounding quotes',
+    text: `[d]\na = "x"\na = 'y"\na = ""z""\n`,
+    group: 'd',
+    key: 'a',
+    values: ['x', `'y"`, '"z"'],
+  },
+  {
+    name: 'appends indented lines, even comment-like ones, to the value with a newline',
+    text: '[d]\na = 1\n  # 2\n\t[3]\n',
+    group: 'd',
+    key: 'a',
+    values: ['1\n# 2\n[3]'],
+  },
   { name: 'ends a continued value at a whitespace-only line', text: '[d]\na = 1\n   \nb = 2\n', group: 'd', key: 'a', values: ['1'] },
   { name: 'handles CRLF line endings', text: '[d]\r\na = 1\r\n  2\r\n', group: 'd', key: 'a', values: ['1\n2'] },
-  { name: 'treats [default] as a group of its own, not DEFAULT', text: '[default]\na = 1\n', group: 'DEFAULT', key: 'a', values: undefined },
+  {
+    name: 'treats [default] as a group of its own, not DEFAULT',
+    text: '[default]\na = 1\n',
+    group: 'DEFAULT',
+    key: 'a',
+    values: undefined,
+  },
   { name: 'keys are case-sensitive', text: '[d]\nDriver = log\n', group: 'd', key: 'driver', values: undefined },
 ];
 
@@ -144,26 +172,39 @@ for (const c of iniCases) {
 }
 
 const errorCases: { name: string; text: string; message: RegExp }[] = [
-  { name: 'rejects a line without = or :', text: '[DEFAULT]\ndebug\n', message: /^nova\.conf:2: no ':' or '=' found in assignment: "debug"$/ },
+  {
+    name: 'rejects a line without = or :',
+    text: '[DEFAULT]\ndebug\n',
+    message: /^nova\.conf:2: no ':' or '=' found in assignment: "debug"$/,
+  },
   { name: 'rejects a comment after a section header', text: '[DEFAULT] # main\n', message: /^nova\.conf:1: invalid section/ },
   { name: 'rejects an empty section name', text: '[]\n', message: /^nova\.conf:1: empty section name/ },
-  { name: 'rejects an indented line after a blank line', text: '[DEFAULT]\na = 1\n\n  b\n', message: /^nova\.conf:4: unexpected continuation line: " {2}b"$/ },
-  { name: 'rejects an assignment before any section', text: '# x\ndebug = true\n', message: /^nova\.conf:2: section must be started before assignment/ },
+  {
+    name: 'rejects an indented line after a blank line',
+    text: '[DEFAULT]\na = 1\n\n  b\n',
+    message: /^nova\.conf:4: unexpected continuation line: " {2}b"$/,
+  },
+  {
+    name: 'rejects an assignment before any section',
+    text: '# x\ndebug = true\n',
+    message: /^nova\.conf:2: section must be started before assignment/,
+  },
   { name: 'rejects an empty key', text: '[DEFAULT]\n= 1\n', message: /^nova\.conf:2: key cannot be empty/ },
 ];
 
 for (const c of errorCases) {
   test(c.name, () => {
-    assert.throws(() => parseIni(c.text), (err: unknown) => err instanceof NovaConfError && c.message.test(err.message));
+    assert.throws(
+      () => parseIni(c.text),
+      (err: unknown) => err instanceof NovaConfError && c.message.test(err.message),
+    );
   });
 }
 
 test('rejects a notification_format outside unversioned/versioned/both, naming file and line', () => {
   assert.throws(
     () => readNovaConf(fixture('bad-format.conf'), '/etc/nova/nova.conf'),
-    new NovaConfError(
-      '/etc/nova/nova.conf:8: [notifications] notification_format must be one of unversioned, versioned, both, got "Both"',
-    ),
+    new NovaConfError('/etc/nova/nova.conf:8: [notifications] notification_format must be one of unversioned, versioned, both, got "Both"'),
   );
 });
 
@@ -175,10 +216,7 @@ test('names an undefined interpolation reference', () => {
 });
 
 test('stops a reference loop instead of recursing forever', () => {
-  assert.throws(
-    () => readNovaConf('[DEFAULT]\na = $b\nb = ${a}\ncontrol_exchange = $a\n'),
-    /nests deeper than 16 \(reference loop\?\)/,
-  );
+  assert.throws(() => readNovaConf('[DEFAULT]\na = $b\nb = ${a}\ncontrol_exchange = $a\n'), /nests deeper than 16 \(reference loop\?\)/);
 });
 
 test('leaves a "$" that starts no placeholder untouched', () => {

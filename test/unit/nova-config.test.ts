@@ -11,8 +11,12 @@ import { startCli } from '../support/cli.js';
 const NOVA_CONF = '/etc/nova/nova.conf';
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nova-conf/${name}`, import.meta.url), 'utf8');
 /** buildConfig with --nova.config-file pointing at `text` (no filesystem). */
-const withConf = (text: string, cli: RawFlags = {}, env: Record<string, string> = {}, command: 'serve' | 'tail' | 'check' | 'simulate' = 'serve') =>
-  buildConfig({ 'nova.config-file': NOVA_CONF, ...cli }, env, { command, readFile: () => text });
+const withConf = (
+  text: string,
+  cli: RawFlags = {},
+  env: Record<string, string> = {},
+  command: 'serve' | 'tail' | 'check' | 'simulate' = 'serve',
+) => buildConfig({ 'nova.config-file': NOVA_CONF, ...cli }, env, { command, readFile: () => text });
 
 describe('--nova.config-file', () => {
   test('takes transport_url, the topics for the format, notification_format and control_exchange', () => {
@@ -30,14 +34,22 @@ describe('--nova.config-file', () => {
     const c = withConf(fixture('devstack.conf'));
     assert.deepEqual(c.amqp.exchanges, ['nova']);
     assert.deepEqual(c.amqp.topics, ['notifications', 'versioned_notifications']);
-    assert.deepEqual(c.amqp.address.hosts.map((h) => h.hostname), ['10.0.0.10', '10.0.0.11']);
+    assert.deepEqual(
+      c.amqp.address.hosts.map((h) => h.hostname),
+      ['10.0.0.10', '10.0.0.11'],
+    );
     assert.equal(c.amqp.address.vhost, 'notifications');
   });
 
   const precedence: { name: string; cli: RawFlags; env: Record<string, string>; expect: (c: ReturnType<typeof withConf>) => void }[] = [
     {
       name: 'a flag wins over its variable and nova.conf',
-      cli: { 'amqp.url': 'amqp://a:b@flag/', 'amqp.exchange': ['flag'], 'nova.notification-format': 'unversioned', 'amqp.topic': ['t_flag'] },
+      cli: {
+        'amqp.url': 'amqp://a:b@flag/',
+        'amqp.exchange': ['flag'],
+        'nova.notification-format': 'unversioned',
+        'amqp.topic': ['t_flag'],
+      },
       env: { AMQP_URL: 'amqp://a:b@env/', AMQP_EXCHANGE: 'env', NOVA_NOTIFICATION_FORMAT: 'versioned', AMQP_TOPIC: 't_env' },
       expect: (c) => {
         assert.equal(c.amqp.address.hosts[0]?.hostname, 'flag');
@@ -95,7 +107,10 @@ describe('--nova.config-file', () => {
     const c = withConf(fixture('noop.conf'));
     assert.equal(c.nova.silentReason, 'Nova sends no notifications: [oslo_messaging_notifications] driver is noop');
     assert.equal(c.amqp.address.hosts[0]?.hostname, 'rabbit.internal');
-    assert.equal(withConf('[DEFAULT]\n').nova.silentReason, 'Nova sends no notifications: [oslo_messaging_notifications] driver is not set (oslo sends nothing without one)');
+    assert.equal(
+      withConf('[DEFAULT]\n').nova.silentReason,
+      'Nova sends no notifications: [oslo_messaging_notifications] driver is not set (oslo sends nothing without one)',
+    );
   });
 
   const bad: [name: string, readFile: (path: string) => string, message: string][] = [
@@ -157,12 +172,22 @@ describe('--nova.config-file', () => {
   test('the CLI exits 2 on an unreadable nova.conf, for every command', async () => {
     const run = promisify(execFile);
     for (const command of ['serve', 'tail', 'check', 'simulate']) {
-      const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', command, '--nova.config-file', '/nonexistent/nova.conf']).then(
+      const err = await run(process.execPath, [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        command,
+        '--nova.config-file',
+        '/nonexistent/nova.conf',
+      ]).then(
         () => assert.fail('should have exited non-zero'),
         (e: { code: number; stderr: string }) => e,
       );
       assert.equal(err.code, 2, command);
-      assert.equal(err.stderr, 'openstack-notification-exporter: invalid --nova.config-file: cannot read /nonexistent/nova.conf: no such file\n');
+      assert.equal(
+        err.stderr,
+        'openstack-notification-exporter: invalid --nova.config-file: cannot read /nonexistent/nova.conf: no such file\n',
+      );
     }
   });
 });
@@ -176,23 +201,40 @@ describe('the flags of tail, check and simulate', () => {
   });
 
   test('--tail.raw wins over --tail.output; repeatable filters read comma lists from their variables', () => {
-    const c = buildConfig({ 'tail.raw': 'true', 'tail.output': 'json' }, { TAIL_EVENT_TYPE: 'compute.*, instance.*', TAIL_HOST: 'cmp-*' }, { command: 'tail' });
+    const c = buildConfig(
+      { 'tail.raw': 'true', 'tail.output': 'json' },
+      { TAIL_EVENT_TYPE: 'compute.*, instance.*', TAIL_HOST: 'cmp-*' },
+      { command: 'tail' },
+    );
     assert.equal(c.tail.output, 'raw');
     assert.deepEqual(c.tail.eventTypes, ['compute.*', 'instance.*']);
     assert.deepEqual(c.tail.hosts, ['cmp-*']);
   });
 
   const cases: [RawFlags, Record<string, string>, 'tail' | 'check', string][] = [
-    [{ 'tail.priority': ['info', 'loud'] }, {}, 'tail', 'invalid --tail.priority: "info,loud" must be one of info, warn, error, audit, debug, critical, sample'],
+    [
+      { 'tail.priority': ['info', 'loud'] },
+      {},
+      'tail',
+      'invalid --tail.priority: "info,loud" must be one of info, warn, error, audit, debug, critical, sample',
+    ],
     [{ 'tail.output': 'yaml' }, {}, 'tail', 'invalid --tail.output: "yaml" must be one of text, json'],
     [{ 'tail.count': '-1' }, {}, 'tail', 'invalid --tail.count: "-1" must be an integer from 0 to 1000000000'],
     [{ 'tail.event-type': [''] }, {}, 'tail', 'invalid --tail.event-type: "" must not be empty'],
     [{ 'check.wait-seconds': 'soon' }, {}, 'check', 'invalid --check.wait-seconds: "soon" must be an integer from 0 to 3600'],
-    [{}, { MANAGEMENT_URL: 'ftp://guest:hunter2@h' }, 'check', 'invalid --management.url (from MANAGEMENT_URL): must be an http:// or https:// URL, e.g. http://guest:guest@127.0.0.1:15672'],
+    [
+      {},
+      { MANAGEMENT_URL: 'ftp://guest:hunter2@h' },
+      'check',
+      'invalid --management.url (from MANAGEMENT_URL): must be an http:// or https:// URL, e.g. http://guest:guest@127.0.0.1:15672',
+    ],
   ];
   for (const [cli, env, command, message] of cases) {
     test(message, () => {
-      assert.throws(() => buildConfig(cli, env, { command }), (err: unknown) => err instanceof ConfigError && err.message === message);
+      assert.throws(
+        () => buildConfig(cli, env, { command }),
+        (err: unknown) => err instanceof ConfigError && err.message === message,
+      );
     });
   }
 

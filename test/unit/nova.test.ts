@@ -94,8 +94,14 @@ describe('instanceEvent', () => {
 
   test('measures build time only on create end with both times', () => {
     const base = { event_type: 'compute.instance.create.end', priority: 'INFO', publisher_id: 'compute.c1' };
-    assert.equal(event({ ...base, payload: { created_at: '2026-01-01 00:00:00', launched_at: '2026-01-01T00:01:30.000000' } })?.buildDurationSeconds, 90);
+    assert.equal(
+      event({ ...base, payload: { created_at: '2026-01-01 00:00:00', launched_at: '2026-01-01T00:01:30.000000' } })?.buildDurationSeconds,
+      90,
+    );
     assert.equal(event({ ...base, payload: { created_at: '2026-01-01 00:00:00', launched_at: '' } })?.buildDurationSeconds, undefined);
-    assert.equal(event({ ...base, payload: { created_at: '2026-01-01 00:00:00', launched_at: '2025-01-01 00:00:00' } })?.buildDurationSeconds, undefined);
+    assert.equal(
+      event({ ...base, payload: { created_at: '2026-01-01 00:00:00', launched_at: '2025-01-01 00:00:00' } })?.buildDurationSeconds,
+      undefined,
+    );
   });
 });

@@ -39,10 +39,18 @@ describe('the legacy lifecycle gives exact instance metrics', () => {
 
     const actions = seriesOf(s, 'openstack_instance_actions_total').map((x) => `${x.labels['action']}.${x.labels['phase']}=${x.value}`);
     assert.deepEqual(actions.sort(), [
-      'create.end=1', 'create.error=1', 'create.start=1', 'delete.end=1', 'delete.start=1', 'power_off.end=1', 'power_off.start=1',
+      'create.end=1',
+      'create.error=1',
+      'create.start=1',
+      'delete.end=1',
+      'delete.start=1',
+      'power_off.end=1',
+      'power_off.start=1',
     ]);
 
-    const errors = seriesOf(s, 'openstack_instance_errors_total').map((x) => `${x.labels['event_type']}|${x.labels['exception']}|${x.labels['host']}=${x.value}`);
+    const errors = seriesOf(s, 'openstack_instance_errors_total').map(
+      (x) => `${x.labels['event_type']}|${x.labels['exception']}|${x.labels['host']}=${x.value}`,
+    );
     assert.deepEqual(errors.sort(), [
       'compute.instance.create.error|unknown|cmp-11.example.org=1',
       'scheduler.select_destinations.error|unknown|ctl-01.example.org=1',
@@ -54,9 +62,9 @@ describe('the legacy lifecycle gives exact instance metrics', () => {
     assert.equal(valueOf(s, 'openstack_instance_build_duration_seconds_bucket', { le: '45' }), 1);
 
     const dur = (action: string) => valueOf(s, 'openstack_instance_action_duration_seconds_sum', { action, outcome: 'success' });
-    assert.ok(Math.abs(dur('create') - (at(5) - at(2))) < 1e-3, "Date.parse keeps milliseconds only");
-    assert.ok(Math.abs(dur('power_off') - (at(9) - at(7))) < 1e-3, "Date.parse keeps milliseconds only");
-    assert.ok(Math.abs(dur('delete') - (at(11) - at(10))) < 1e-3, "Date.parse keeps milliseconds only");
+    assert.ok(Math.abs(dur('create') - (at(5) - at(2))) < 1e-3, 'Date.parse keeps milliseconds only');
+    assert.ok(Math.abs(dur('power_off') - (at(9) - at(7))) < 1e-3, 'Date.parse keeps milliseconds only');
+    assert.ok(Math.abs(dur('delete') - (at(11) - at(10))) < 1e-3, 'Date.parse keeps milliseconds only');
     assert.equal(valueOf(s, 'openstack_instance_action_duration_seconds_count'), 3, 'create.error had no start to pair');
     assert.equal(valueOf(s, 'openstack_instance_actions_in_flight'), 0);
 
@@ -65,7 +73,10 @@ describe('the legacy lifecycle gives exact instance metrics', () => {
       seriesOf(s, 'openstack_instances').map((x) => `${x.labels['state']}@${x.labels['host']}=${x.value}`),
       ['error@cmp-11.example.org=1'],
     );
-    assert.equal(valueOf(s, 'openstack_notification_last_received_timestamp_seconds', { publisher: 'compute', host: 'cmp-03.example.org' }), p.clock.now);
+    assert.equal(
+      valueOf(s, 'openstack_notification_last_received_timestamp_seconds', { publisher: 'compute', host: 'cmp-03.example.org' }),
+      p.clock.now,
+    );
   });
 });
 
@@ -80,7 +91,11 @@ describe('formats', () => {
     const s = await p.scrape();
     assert.equal(valueOf(s, 'openstack_notifications_total'), 2, 'both notifications are counted');
     const t = seriesOf(s, 'openstack_instance_state_transitions_total');
-    assert.deepEqual(t.map((x) => `${x.labels['from_state']}>${x.labels['to_state']}`), ['none>active'], 'only the versioned transition');
+    assert.deepEqual(
+      t.map((x) => `${x.labels['from_state']}>${x.labels['to_state']}`),
+      ['none>active'],
+      'only the versioned transition',
+    );
   });
 
   test('unversioned follows the legacy stream only', async () => {
@@ -88,7 +103,10 @@ describe('formats', () => {
     p.feed(legacy);
     p.feed(versioned);
     const s = await p.scrape();
-    assert.deepEqual(seriesOf(s, 'openstack_instance_state_transitions_total').map((x) => x.labels['to_state']), ['active']);
+    assert.deepEqual(
+      seriesOf(s, 'openstack_instance_state_transitions_total').map((x) => x.labels['to_state']),
+      ['active'],
+    );
   });
 });
 
@@ -107,10 +125,25 @@ describe('bad input is counted, never lost, and the next good message still coun
       p.feed(good),
     ];
     assert.deepEqual(outcomes, [
-      'invalid_utf8', 'malformed_json', 'not_an_object', 'malformed_envelope', 'missing_event_type', 'oversized', 'counted', 'duplicate',
+      'invalid_utf8',
+      'malformed_json',
+      'not_an_object',
+      'malformed_envelope',
+      'missing_event_type',
+      'oversized',
+      'counted',
+      'duplicate',
     ]);
     const s = await p.scrape();
-    for (const reason of ['invalid_utf8', 'malformed_json', 'not_an_object', 'malformed_envelope', 'missing_event_type', 'oversized', 'duplicate']) {
+    for (const reason of [
+      'invalid_utf8',
+      'malformed_json',
+      'not_an_object',
+      'malformed_envelope',
+      'missing_event_type',
+      'oversized',
+      'duplicate',
+    ]) {
       assert.equal(valueOf(s, 'openstack_notification_exporter_messages_dropped_total', { reason }), 1, reason);
     }
     assert.equal(valueOf(s, 'openstack_notification_exporter_messages_received_total'), 8);
@@ -153,7 +186,12 @@ describe('a flood of 50,000 distinct hosts', () => {
       });
     }
     const s = await p.scrape();
-    for (const name of ['openstack_notifications_total', 'openstack_instance_state_transitions_total', 'openstack_instances', 'openstack_notification_last_received_timestamp_seconds']) {
+    for (const name of [
+      'openstack_notifications_total',
+      'openstack_instance_state_transitions_total',
+      'openstack_instances',
+      'openstack_notification_last_received_timestamp_seconds',
+    ]) {
       const hosts = new Set(seriesOf(s, name).map((x) => x.labels['host']));
       assert.equal(hosts.size, 10_001, `${name}: 10,000 hosts and other`);
     }

@@ -7,13 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  REPO_ROOT,
-  alertRuleTests,
-  alertRules,
-  dashboardExprs,
-  instantiate,
-} from '../support/queries.js';
+import { REPO_ROOT, alertRuleTests, alertRules, dashboardExprs, instantiate } from '../support/queries.js';
 
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
 
@@ -97,8 +91,14 @@ test('every alert is unit-tested both firing and silent', () => {
   const cases = alertRuleTests();
   for (const rule of alertRules()) {
     const own = cases.filter((c) => c.alertname === rule.alert);
-    assert.ok(own.some((c) => c.expectedAlerts > 0), `${rule.alert}: no case where it fires`);
-    assert.ok(own.some((c) => c.expectedAlerts === 0), `${rule.alert}: no case where it stays silent`);
+    assert.ok(
+      own.some((c) => c.expectedAlerts > 0),
+      `${rule.alert}: no case where it fires`,
+    );
+    assert.ok(
+      own.some((c) => c.expectedAlerts === 0),
+      `${rule.alert}: no case where it stays silent`,
+    );
   }
 });
 
@@ -107,8 +107,6 @@ test('every alert is unit-tested both firing and silent', () => {
 function labelsKept(expr: string): Set<string> | undefined {
   const aggregation = /\b(?:sum|min|max|avg|count|group|stddev|stdvar|topk|bottomk|quantile)\s*(?:by|without|\()/;
   if (!aggregation.test(expr)) return undefined;
-  const labels = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) =>
-    (m[1] ?? '').split(',').map((l) => l.trim()),
-  );
+  const labels = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) => (m[1] ?? '').split(',').map((l) => l.trim()));
   return new Set(labels.filter(Boolean));
 }

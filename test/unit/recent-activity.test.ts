@@ -45,13 +45,29 @@ describe('recent activity', () => {
 
   test('ranks the top ten by count, ties by name', () => {
     const a = new RecentActivity({ now: () => 0 });
-    for (let i = 0; i < 12; i++) for (let n = 0; n <= i; n++) a.notification({ eventType: `e${String(i).padStart(2, '0')}`, host: n % 2 ? 'b' : 'a' });
+    for (let i = 0; i < 12; i++)
+      for (let n = 0; n <= i; n++) a.notification({ eventType: `e${String(i).padStart(2, '0')}`, host: n % 2 ? 'b' : 'a' });
     a.notification({ eventType: 'e00', host: 'c' });
     const s = a.summary();
-    assert.deepEqual(s.eventTypes.map((t) => [t.name, t.count]), [
-      ['e11', 12], ['e10', 11], ['e09', 10], ['e08', 9], ['e07', 8], ['e06', 7], ['e05', 6], ['e04', 5], ['e03', 4], ['e02', 3],
-    ]);
-    assert.deepEqual(s.hosts.map((t) => t.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      s.eventTypes.map((t) => [t.name, t.count]),
+      [
+        ['e11', 12],
+        ['e10', 11],
+        ['e09', 10],
+        ['e08', 9],
+        ['e07', 8],
+        ['e06', 7],
+        ['e05', 6],
+        ['e04', 5],
+        ['e03', 4],
+        ['e02', 3],
+      ],
+    );
+    assert.deepEqual(
+      s.hosts.map((t) => t.name),
+      ['a', 'b', 'c'],
+    );
   });
 
   test('keeps the newest twenty transitions and errors, newest first, as the labels read', () => {
@@ -59,12 +75,18 @@ describe('recent activity', () => {
     const a = new RecentActivity({ now: () => clock.now, label: (label, value) => (label === 'host' ? value.toUpperCase() : value) });
     for (let n = 0; n < 25; n++) {
       clock.now = n;
-      a.instanceEvent({ eventType: 'instance.update' }, event({ instanceId: `i-${n}`, stateTransition: { from: 'building', to: 'active' } }));
+      a.instanceEvent(
+        { eventType: 'instance.update' },
+        event({ instanceId: `i-${n}`, stateTransition: { from: 'building', to: 'active' } }),
+      );
       a.instanceEvent({ eventType: 'instance.create.error' }, event({ isError: true, exception: n % 2 ? 'NoValidHost' : undefined }));
     }
     const s = a.summary();
     assert.equal(s.transitions.length, 20);
-    assert.deepEqual(s.transitions.map((t) => t.instance), Array.from({ length: 20 }, (_, i) => `i-${24 - i}`));
+    assert.deepEqual(
+      s.transitions.map((t) => t.instance),
+      Array.from({ length: 20 }, (_, i) => `i-${24 - i}`),
+    );
     assert.deepEqual(s.transitions[0], { at: 24, instance: 'i-24', host: 'CMP-1', from: 'building', to: 'active' });
     assert.equal(s.errors.length, 20);
     assert.deepEqual(s.errors[0], { at: 24, eventType: 'instance.create.error', host: 'CMP-1', exception: 'unknown' });
@@ -82,19 +104,25 @@ describe('recent activity in the counting pipeline', () => {
         queueStats: async () => undefined,
       });
       const files = fixtureFiles();
-      for (const f of files) pipeline(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(readFixture(f)) })));
+      for (const f of files)
+        pipeline(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(readFixture(f)) })));
       const samples = parseMetrics(await registry.metrics());
       const s = activity.summary();
       assert.equal(s.total, valueOf(samples, 'openstack_notifications_total'));
-      for (const t of s.eventTypes) assert.equal(t.count, valueOf(samples, 'openstack_notifications_total', { event_type: t.name }), t.name);
+      for (const t of s.eventTypes)
+        assert.equal(t.count, valueOf(samples, 'openstack_notifications_total', { event_type: t.name }), t.name);
       for (const h of s.hosts) assert.equal(h.count, valueOf(samples, 'openstack_notifications_total', { host: h.name }), h.name);
       assert.equal(s.transitions.length, Math.min(20, valueOf(samples, 'openstack_instance_state_transitions_total')));
       for (const t of s.transitions) {
-        assert.ok(valueOf(samples, 'openstack_instance_state_transitions_total', { from_state: t.from, to_state: t.to, host: t.host }) >= 1);
+        assert.ok(
+          valueOf(samples, 'openstack_instance_state_transitions_total', { from_state: t.from, to_state: t.to, host: t.host }) >= 1,
+        );
       }
       assert.equal(s.errors.length, Math.min(20, valueOf(samples, 'openstack_instance_errors_total')));
       for (const e of s.errors) {
-        assert.ok(valueOf(samples, 'openstack_instance_errors_total', { event_type: e.eventType, exception: e.exception, host: e.host }) >= 1);
+        assert.ok(
+          valueOf(samples, 'openstack_instance_errors_total', { event_type: e.eventType, exception: e.exception, host: e.host }) >= 1,
+        );
       }
       if (flags['metrics.max-hosts']) {
         assert.ok(s.hosts.some((h) => h.name === 'other'));

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildConfig } from '../../src/config.js';
-import { globMatch, isSecretKey, redactSecrets, renderMessage, stringifyJson, type TailFormatOptions } from '../../src/commands/tail-format.js';
+import {
+  globMatch,
+  isSecretKey,
+  redactSecrets,
+  renderMessage,
+  stringifyJson,
+  type TailFormatOptions,
+} from '../../src/commands/tail-format.js';
 import { osloEnvelope } from '../support/broker.js';
 import { lifecycle, readFixture } from '../support/fixtures.js';
 
@@ -24,10 +31,22 @@ const text = (inner: unknown, over: Partial<TailFormatOptions> = {}): string => 
 
 describe('the readable line', () => {
   const cases: [fixture: string, line: string][] = [
-    ['nova-legacy/lifecycle/03-compute.instance.update-spawning.json', '2026-11-25T09:58:13.000Z INFO  compute.instance.update host=cmp-03.example.org instance=3f2b9c1e-7d4a-4b8e-9c2f-1a2b3c4d5e6f task=networking→spawning'],
-    ['nova-legacy/lifecycle/04-compute.instance.update-active.json', '2026-11-25T09:58:41.500Z INFO  compute.instance.update host=cmp-03.example.org instance=3f2b9c1e-7d4a-4b8e-9c2f-1a2b3c4d5e6f state=building→active task=spawning→none'],
-    ['nova-legacy/lifecycle/14-scheduler.select_destinations.error.json', '2026-11-25T10:31:00.000Z ERROR scheduler.select_destinations.error host=ctl-01.example.org error=unknown'],
-    ['nova-versioned/instance-create-error.json', '- ERROR instance.create.error host=compute instance=178b0921-8f85-4257-88b6-2e743b5a975c error=FlavorDiskTooSmall'],
+    [
+      'nova-legacy/lifecycle/03-compute.instance.update-spawning.json',
+      '2026-11-25T09:58:13.000Z INFO  compute.instance.update host=cmp-03.example.org instance=3f2b9c1e-7d4a-4b8e-9c2f-1a2b3c4d5e6f task=networking→spawning',
+    ],
+    [
+      'nova-legacy/lifecycle/04-compute.instance.update-active.json',
+      '2026-11-25T09:58:41.500Z INFO  compute.instance.update host=cmp-03.example.org instance=3f2b9c1e-7d4a-4b8e-9c2f-1a2b3c4d5e6f state=building→active task=spawning→none',
+    ],
+    [
+      'nova-legacy/lifecycle/14-scheduler.select_destinations.error.json',
+      '2026-11-25T10:31:00.000Z ERROR scheduler.select_destinations.error host=ctl-01.example.org error=unknown',
+    ],
+    [
+      'nova-versioned/instance-create-error.json',
+      '- ERROR instance.create.error host=compute instance=178b0921-8f85-4257-88b6-2e743b5a975c error=FlavorDiskTooSmall',
+    ],
     ['cinder-legacy/watcher-scenario_1_error-volume-create.json', '- INFO  volume.create.end host=host_0@backend_0#pool_0'],
   ];
   for (const [fixture, line] of cases) {
@@ -38,7 +57,9 @@ describe('the readable line', () => {
 
   test('shows a versioned state change from state_update', () => {
     const update = readFixture('nova-versioned/instance-update.json');
-    const data = (update['payload'] as { 'nova_object.data': { state_update: { 'nova_object.data': Record<string, unknown> } } })['nova_object.data'];
+    const data = (update['payload'] as { 'nova_object.data': { state_update: { 'nova_object.data': Record<string, unknown> } } })[
+      'nova_object.data'
+    ];
     Object.assign(data.state_update['nova_object.data'], { old_state: 'building', state: 'active' });
     assert.match(text(update), / state=building→active( |$)/);
   });
@@ -80,7 +101,9 @@ describe('json and raw output', () => {
 
   test('survives a payload nested 100,000 deep in every output', () => {
     const depth = 100_000;
-    const body = Buffer.from(`{"oslo.version":"2.0","oslo.message":${JSON.stringify(`{"event_type":"compute.instance.update","priority":"INFO","payload":{"deep":${'['.repeat(depth)}"rabbit://u:hunter2@h"${']'.repeat(depth)}}}`)}}`);
+    const body = Buffer.from(
+      `{"oslo.version":"2.0","oslo.message":${JSON.stringify(`{"event_type":"compute.instance.update","priority":"INFO","payload":{"deep":${'['.repeat(depth)}"rabbit://u:hunter2@h"${']'.repeat(depth)}}}`)}}`,
+    );
     for (const output of ['text', 'json', 'raw'] as const) {
       const out = renderMessage(body, options({ output, maxMessageBytes: 16 * 1024 * 1024 }));
       assert.equal(out.kind, 'print', output);
@@ -125,8 +148,10 @@ describe('redaction', () => {
   });
 
   test('names secret keys', () => {
-    for (const key of ['_context_auth_token', '_context_service_catalog', 'password', 'auth_token', 'secret']) assert.ok(isSecretKey(key), key);
-    for (const key of ['_context_user_id', '_context_request_id', 'token_type', 'key_name', 'passwordless_login']) assert.ok(!isSecretKey(key), key);
+    for (const key of ['_context_auth_token', '_context_service_catalog', 'password', 'auth_token', 'secret'])
+      assert.ok(isSecretKey(key), key);
+    for (const key of ['_context_user_id', '_context_request_id', 'token_type', 'key_name', 'passwordless_login'])
+      assert.ok(!isSecretKey(key), key);
   });
 
   test('stringifyJson writes what JSON.stringify writes', () => {
@@ -155,7 +180,12 @@ describe('filters', () => {
   });
 
   test("hosts match the sender's or the instance's host, ignoring case", () => {
-    const fromApi = { event_type: 'compute.instance.update', publisher_id: 'api.ctl-01', priority: 'INFO', payload: { host: 'cmp-07', instance_id: 'i' } };
+    const fromApi = {
+      event_type: 'compute.instance.update',
+      publisher_id: 'api.ctl-01',
+      priority: 'INFO',
+      payload: { host: 'cmp-07', instance_id: 'i' },
+    };
     assert.equal(render(fromApi, { hosts: ['CTL-*'] }).kind, 'print');
     assert.equal(render(fromApi, { hosts: ['cmp-0?'] }).kind, 'print');
     assert.equal(render(fromApi, { hosts: ['cmp-1*'] }).kind, 'filtered');

@@ -45,7 +45,10 @@ describe('parseBrokerUrl', () => {
   ];
   for (const [url, message] of bad) {
     test(`rejects ${url} with "${message}"`, () => {
-      assert.throws(() => parseBrokerUrl(url), (err: unknown) => err instanceof UrlError && err.message === message);
+      assert.throws(
+        () => parseBrokerUrl(url),
+        (err: unknown) => err instanceof UrlError && err.message === message,
+      );
     });
   }
 });
