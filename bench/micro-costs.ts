@@ -8,12 +8,12 @@
 import { isUtf8 } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { buildConfig } from '../src/config.js';
+import { buildConfig } from '../src/config/config.js';
 import { createCountingPipeline } from '../src/index.js';
 import { createLogger } from '../src/log.js';
 import { createRegistry } from '../src/metrics/registry.js';
-import { RecentIds } from '../src/notifications/dedup.js';
-import { decodeNotification } from '../src/notifications/envelope.js';
+import { RecentIds } from '../src/pipeline/dedup.js';
+import { decodeNotification } from '../src/pipeline/decode.js';
 import { createTrafficModel } from '../src/simulate/model.js';
 import { osloEnvelope } from '../src/simulate/messages.js';
 import { median } from './lib/stats.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import { Consumer } from './amqp/consumer.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { createApp, listen } from './http/server.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { ActionTracker } from './metrics/action-tracker.js';
@@ -12,8 +12,8 @@ import { LabelLimiter } from './metrics/labels.js';
 import { NotificationMetrics } from './metrics/notification-metrics.js';
 import { RecentActivity } from './metrics/recent-activity.js';
 import { createRegistry } from './metrics/registry.js';
-import { RecentIds } from './notifications/dedup.js';
-import { createPipeline, type Outcome } from './pipeline.js';
+import { RecentIds } from './pipeline/dedup.js';
+import { createPipeline, type Outcome } from './pipeline/pipeline.js';
 import { VERSION } from './version.js';
 
 export interface Exporter {

@@ -5,7 +5,7 @@
  * HTTP (/-/ready, /metrics). SIGTERM stops it cleanly (so --cpu-prof writes its profile).
  */
 import { pino } from 'pino';
-import { buildConfig, type RawFlags } from '../../src/config.js';
+import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { startExporter } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { childArgs, exitOnTerm, report } from './common.js';

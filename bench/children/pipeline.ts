@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { buildConfig, type RawFlags } from '../../src/config.js';
+import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createCountingPipeline } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';

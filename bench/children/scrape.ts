@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
-import { buildConfig, type RawFlags } from '../../src/config.js';
+import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createApp, listen } from '../../src/http/server.js';
 import { createCountingPipeline } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';

@@ -10,7 +10,7 @@
  */
 import { connect, type ConsumeMessage } from 'amqplib';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { buildConfig, type RawFlags } from '../../src/config.js';
+import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createCountingPipeline } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';

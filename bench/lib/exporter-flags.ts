@@ -2,7 +2,7 @@
  * The exporter's flags for the bench, as `serve` would take them on its command line.
  * The queue arguments must match those the bench declared the queue with (broker.ts).
  */
-import type { RawFlags } from '../../src/config.js';
+import type { RawFlags } from '../../src/config/config.js';
 import { EXCHANGE, QUEUE_EXPIRES_SECONDS } from './broker.js';
 
 export interface ExporterFlagOptions {

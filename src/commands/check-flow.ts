@@ -1,7 +1,7 @@
 import type { ChannelModel } from 'amqplib';
 import { bindTemporaryQueue, withChannel } from '../amqp/topology.js';
-import { decodeNotification } from '../notifications/envelope.js';
-import type { DecodeResult } from '../notifications/types.js';
+import { decodeNotification } from '../pipeline/decode.js';
+import type { DecodeResult } from '../pipeline/notification.js';
 
 export interface Arrival {
   readonly exchange: string;

@@ -11,7 +11,7 @@ import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
 import { ARG_FLAGS, bindingKeys, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { VERSION } from '../version.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';

@@ -6,7 +6,7 @@
 import { connectToBroker } from '../amqp/connect.js';
 import { serverMessage } from '../amqp/errors.js';
 import { redactedUrl } from '../amqp/url.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { createTrafficModel } from '../simulate/model.js';
 import { createProgressBar, type ProgressStream } from '../simulate/progress.js';

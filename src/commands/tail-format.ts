@@ -2,11 +2,11 @@
  * What `tail` prints for one message body: filtering, the readable line, the JSON line,
  * and the redaction in front of all of them. Pure: bytes in, text out, no broker.
  */
-import type { TailConfig } from '../config.js';
+import type { TailConfig } from '../config/config.js';
 import { redactUrlsIn } from '../amqp/url.js';
-import { fromInner, unwrapMessage } from '../notifications/envelope.js';
-import { instanceEvent } from '../notifications/nova.js';
-import type { DropReason, InstanceEvent, Notification } from '../notifications/types.js';
+import { fromInner, unwrapMessage } from '../pipeline/decode.js';
+import { instanceEvent } from '../nova/mapper.js';
+import type { DropReason, InstanceEvent, Notification } from '../pipeline/notification.js';
 
 export type TailFormatOptions = Pick<TailConfig, 'output' | 'eventTypes' | 'priorities' | 'hosts' | 'showSecrets'> & {
   readonly maxMessageBytes: number;

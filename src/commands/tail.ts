@@ -9,7 +9,7 @@ import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { serverMessage } from '../amqp/errors.js';
 import { bindingKeys, bindTemporaryQueue, ensureExchanges } from '../amqp/topology.js';
 import { hostLabel } from '../amqp/url.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { renderMessage } from './tail-format.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { DROP_REASONS, type DropReason } from '../notifications/types.js';
+import { DROP_REASONS, type DropReason } from '../pipeline/notification.js';
 
 export interface QueueStats {
   readonly messages: number;

@@ -1,6 +1,6 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { instanceEvent } from '../notifications/nova.js';
-import type { InstanceEvent, Notification, PayloadFormat } from '../notifications/types.js';
+import { instanceEvent } from '../nova/mapper.js';
+import type { InstanceEvent, Notification, PayloadFormat } from '../pipeline/notification.js';
 import { ActionTracker } from './action-tracker.js';
 import { CellMetric } from './cells.js';
 import { Inventory } from './inventory.js';

@@ -5,7 +5,7 @@
  * label caps), so every number and row on the page matches a series in /metrics.
  */
 
-import type { InstanceEvent, Notification } from '../notifications/types.js';
+import type { InstanceEvent, Notification } from '../pipeline/notification.js';
 
 /** Seconds the rate is averaged over: long enough to smooth bursts, short enough to feel live. */
 export const RATE_WINDOW_SECONDS = 10;

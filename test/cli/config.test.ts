@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildConfig, ConfigError, type RawFlags } from '../../src/config.js';
-import { FLAGS, envName } from '../../src/flags.js';
+import { buildConfig, ConfigError, type RawFlags } from '../../src/config/config.js';
+import { FLAGS, envName } from '../../src/config/flags.js';
 
 describe('buildConfig', () => {
   test('gives the documented defaults', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildConfig, ConfigError, type RawFlags } from '../../src/config.js';
+import { buildConfig, ConfigError, type RawFlags } from '../../src/config/config.js';
 import { startCli } from '../support/cli.js';
 
 const NOVA_CONF = '/etc/nova/nova.conf';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { buildConfig, type RawFlags } from '../../src/config.js';
+import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { startExporter, type Exporter } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { parseMetrics, type Sample } from './metrics-text.js';

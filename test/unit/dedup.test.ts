@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecentIds } from '../../src/notifications/dedup.js';
+import { RecentIds } from '../../src/pipeline/dedup.js';
 
 test('recognises an id seen within the window and forgets the oldest past it', () => {
   const ids = new RecentIds(3);

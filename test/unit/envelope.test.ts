@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeNotification } from '../../src/notifications/envelope.js';
-import { splitPublisherId } from '../../src/notifications/publisher.js';
-import { parseOpenStackTime } from '../../src/notifications/time.js';
+import { decodeNotification } from '../../src/pipeline/decode.js';
+import { splitPublisherId } from '../../src/oslo/publisher-id.js';
+import { parseOpenStackTime } from '../../src/oslo/time.js';
 
 const OPTIONS = { maxMessageBytes: 4096 };
 const inner = { message_id: 'm1', publisher_id: 'compute.host1', event_type: 'compute.instance.update', priority: 'INFO', payload: {} };

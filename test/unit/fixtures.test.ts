@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decodeNotification, fromInner } from '../../src/notifications/envelope.js';
-import { instanceEvent } from '../../src/notifications/nova.js';
+import { decodeNotification, fromInner } from '../../src/pipeline/decode.js';
+import { instanceEvent } from '../../src/nova/mapper.js';
 import { FIXTURES, fixtureFiles, readFixture, wireLines } from '../support/fixtures.js';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { NovaConfError, parseIni, readNovaConf, type NovaNotificationSettings } from '../../src/nova-conf.js';
+import { NovaConfError, parseIni, readNovaConf, type NovaNotificationSettings } from '../../src/nova/conf.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nova-conf/${name}`, import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fromInner } from '../../src/notifications/envelope.js';
-import { instanceEvent, instanceEventName } from '../../src/notifications/nova.js';
+import { fromInner } from '../../src/pipeline/decode.js';
+import { instanceEvent, instanceEventName } from '../../src/nova/mapper.js';
 
 describe('instanceEventName folds legacy and versioned spellings together', () => {
   const cases: [string, string, string | undefined][] = [

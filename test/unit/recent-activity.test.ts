@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig } from '../../src/config/config.js';
 import { createCountingPipeline } from '../../src/index.js';
 import { createLogger } from '../../src/log.js';
 import { RecentActivity } from '../../src/metrics/recent-activity.js';
 import { createRegistry } from '../../src/metrics/registry.js';
-import type { InstanceEvent } from '../../src/notifications/types.js';
+import type { InstanceEvent } from '../../src/pipeline/notification.js';
 import { fixtureFiles, readFixture } from '../support/fixtures.js';
 import { parseMetrics, seriesOf, valueOf } from '../support/metrics-text.js';
 

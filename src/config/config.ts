@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { TopologySpec } from './amqp/topology.js';
-import type { BrokerAddress } from './amqp/url.js';
-import { redactedUrl, redactUrlsIn } from './amqp/url.js';
+import type { TopologySpec } from '../amqp/topology.js';
+import type { BrokerAddress } from '../amqp/url.js';
+import { redactedUrl, redactUrlsIn } from '../amqp/url.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpec, type FlagValues, type ListenAddress } from './flags.js';
-import { NovaConfError, readNovaConf, type NovaNotificationSettings } from './nova-conf.js';
-import { flagsFromNovaConf, novaTopics, silentNovaReason } from './nova-flags.js';
-import type { Priority } from './notifications/types.js';
+import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../nova/conf.js';
+import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';
+import type { Priority } from '../pipeline/notification.js';
 
 export type NotificationFormat = 'unversioned' | 'versioned' | 'both';
 

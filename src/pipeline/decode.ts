@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { splitPublisherId } from './publisher.js';
-import { parseOpenStackTime } from './time.js';
-import { PRIORITIES, type DecodeResult, type DropReason, type Notification, type Priority } from './types.js';
+import { splitPublisherId } from '../oslo/publisher-id.js';
+import { parseOpenStackTime } from '../oslo/time.js';
+import { PRIORITIES, type DecodeResult, type DropReason, type Notification, type Priority } from './notification.js';
 
 export interface DecodeOptions {
   /** Messages longer than this are dropped before any parsing (`--amqp.max-message-bytes`). */

@@ -1,9 +1,9 @@
-import type { RateLimitedLog } from './log.js';
-import type { ExporterMetrics } from './metrics/exporter-metrics.js';
-import type { NotificationMetrics } from './metrics/notification-metrics.js';
-import type { RecentIds } from './notifications/dedup.js';
-import { decodeNotification, type DecodeOptions } from './notifications/envelope.js';
-import type { DropReason } from './notifications/types.js';
+import type { RateLimitedLog } from '../log.js';
+import type { ExporterMetrics } from '../metrics/exporter-metrics.js';
+import type { NotificationMetrics } from '../metrics/notification-metrics.js';
+import type { RecentIds } from './dedup.js';
+import { decodeNotification, type DecodeOptions } from './decode.js';
+import type { DropReason } from './notification.js';
 
 export interface PipelineStages {
   readonly decode: DecodeOptions;

@@ -1,6 +1,6 @@
-import { isObject, payloadHost } from './envelope.js';
-import { parseOpenStackTime } from './time.js';
-import type { InstanceEvent, Notification } from './types.js';
+import { isObject, payloadHost } from '../pipeline/decode.js';
+import { parseOpenStackTime } from '../oslo/time.js';
+import type { InstanceEvent, Notification } from '../pipeline/notification.js';
 
 type JsonObject = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
-import { parseBrokerUrl, UrlError, type BrokerAddress } from './amqp/url.js';
-import { PRIORITIES } from './notifications/types.js';
+import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
+import { PRIORITIES } from '../pipeline/notification.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts

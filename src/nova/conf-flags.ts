@@ -1,5 +1,5 @@
-import type { NotificationFormat, RawFlags } from './config.js';
-import type { NovaNotificationSettings } from './nova-conf.js';
+import type { NotificationFormat, RawFlags } from '../config/config.js';
+import type { NovaNotificationSettings } from './conf.js';
 
 /**
  * What nova.conf answers, as raw flag values: they sit between the environment and the
