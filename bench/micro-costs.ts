@@ -9,13 +9,13 @@ import { isUtf8 } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { buildConfig } from '../src/config/config.js';
-import { createCountingPipeline } from '../src/index.js';
+import { createCountingPipeline } from '../src/commands/serve.js';
 import { createLogger } from '../src/log.js';
 import { createRegistry } from '../src/metrics/registry.js';
 import { RecentIds } from '../src/pipeline/dedup.js';
 import { decodeNotification } from '../src/pipeline/decode.js';
 import { createTrafficModel } from '../src/simulate/model.js';
-import { osloEnvelope } from '../src/simulate/messages.js';
+import { osloEnvelope } from '../src/oslo/wire.js';
 import { median } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -179,10 +179,7 @@ for (const window of ['100000', '0']) {
   const config = buildConfig({ 'nova.notification-format': 'both', 'metrics.dedup-window': window }, {});
   let last = 0;
   const ns = perItem(1, () => {
-    const { pipeline } = createCountingPipeline(config, createRegistry(), log, () => Date.now() / 1000, {
-      connected: () => true,
-      queueStats: async () => undefined,
-    });
+    const { pipeline } = createCountingPipeline(config, createRegistry(), log, () => Date.now() / 1000);
     const t0 = process.hrtime.bigint();
     for (const b of bodies) pipeline(b);
     last = Number(process.hrtime.bigint() - t0) / bodies.length;

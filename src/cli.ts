@@ -5,13 +5,12 @@ import { runSimulate } from './commands/simulate.js';
 import { runTail } from './commands/tail.js';
 import { buildConfig, ConfigError, type Config, type RawFlags } from './config/config.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagSpec } from './config/flags.js';
-import { startExporter } from './index.js';
+import { runServe } from './commands/serve.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from './log.js';
 import { VERSION } from './version.js';
 
 const NAME = 'openstack-notification-exporter';
-const STOP_TIMEOUT_MS = 10_000;
 
 /** Registers the command's flags from the table; returns a reader of the raw values keyed by flag name. */
 function addFlags(cmd: Command, command: CommandName): () => RawFlags {
@@ -57,37 +56,7 @@ function configure(command: CommandName, raw: RawFlags, destination?: Destinatio
 
 async function serve(raw: RawFlags): Promise<void> {
   const { config, log } = configure('serve', raw);
-  if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
-  // Handlers go in before start-up, so a signal during it still ends in a clean stop.
-  let signalled: string | undefined;
-  let shutdown = (signal: string) => void (signalled ??= signal);
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  let exporter: Awaited<ReturnType<typeof startExporter>>;
-  try {
-    exporter = await startExporter(config, { log });
-  } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
-  }
-  let stopping = false;
-  shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      log.error('shutdown took longer than 10 s, exiting anyway');
-      process.exit(1);
-    }, STOP_TIMEOUT_MS);
-    timer.unref();
-    exporter.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err: String(err) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  if (signalled) shutdown(signalled);
+  await runServe(config, { log, fail });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { startExporter } from '../../src/index.js';
+import { startExporter } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { childArgs, exitOnTerm, report } from './common.js';
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { createCountingPipeline } from '../../src/index.js';
+import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { loadCorpus } from '../lib/corpus.js';
@@ -16,10 +16,7 @@ const { flags, corpusFile, profileFile } = childArgs<{ flags: RawFlags; corpusFi
 const config = buildConfig(flags, {});
 const log = createLogger({ level: 'warn', format: 'json' });
 const registry = createRegistry();
-const { pipeline } = createCountingPipeline(config, registry, log, () => Date.now() / 1000, {
-  connected: () => true,
-  queueStats: async () => ({ messages: 0, consumers: 1 }),
-});
+const { pipeline } = createCountingPipeline(config, registry, log, () => Date.now() / 1000);
 // Views into one buffer: the decoder reads them exactly as it reads amqplib's deliveries.
 const bodies = loadCorpus(corpusFile).map((m) => m.body);
 report('ready');

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createApp, listen } from '../../src/http/server.js';
-import { createCountingPipeline } from '../../src/index.js';
+import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry, openMetricsView } from '../../src/metrics/registry.js';
 import { httpGet, seriesCount, type Scrape } from '../lib/http.js';
@@ -37,10 +37,7 @@ function exporterRegistry(target: number): { registry: Registry; hosts: number; 
   const eventTypes = Math.max(1, Math.floor(target / hosts) - 1);
   const config = buildConfig(flags, {});
   const registry = createRegistry();
-  const { pipeline } = createCountingPipeline(config, registry, log, () => Date.now() / 1000, {
-    connected: () => true,
-    queueStats: async () => ({ messages: 0, consumers: 1 }),
-  });
+  const { pipeline } = createCountingPipeline(config, registry, log, () => Date.now() / 1000);
   const t0 = performance.now();
   for (let h = 0; h < hosts; h++) {
     for (let e = 0; e < eventTypes; e++) {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { EXCHANGE } from '../lib/broker.js';
 import { loadCorpus, messageIdOffset, serialId } from '../lib/corpus.js';
-import { OSLO_PROPERTIES } from '../lib/fill.js';
+import { OSLO_PUBLISH_OPTIONS } from '../../src/oslo/wire.js';
 import { MARKER_EVENT_TYPE, MARKER_PUBLISHER, markerHost } from '../lib/markers.js';
 import { nowEpochMs } from '../lib/http.js';
 import { childArgs, exitOnTerm, report } from './common.js';
@@ -59,7 +59,7 @@ while (elapsed() < args.seconds) {
   const now = elapsed();
   if (now * 1000 >= markers * args.markerEveryMs) {
     markers++;
-    channel.publish(EXCHANGE, 'notifications.info', marker(markers), OSLO_PROPERTIES);
+    channel.publish(EXCHANGE, 'notifications.info', marker(markers), OSLO_PUBLISH_OPTIONS);
     report('marker', { k: markers, at: nowEpochMs() });
   }
   // Message n is due at n / rate seconds: pace on the schedule, not on the gaps.
@@ -73,7 +73,7 @@ while (elapsed() < args.seconds) {
     if (!m) break;
     const body = Buffer.from(m.body);
     if (at >= 0) body.write(serialId(`${args.tag}0`, serial), at, 'latin1');
-    ok = channel.publish(EXCHANGE, m.routingKey, body, OSLO_PROPERTIES);
+    ok = channel.publish(EXCHANGE, m.routingKey, body, OSLO_PUBLISH_OPTIONS);
     serial++;
     sent++;
     if (!ok) break;

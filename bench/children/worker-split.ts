@@ -11,7 +11,7 @@
 import { connect, type ConsumeMessage } from 'amqplib';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { createCountingPipeline } from '../../src/index.js';
+import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { childArgs, DrainMeter, exitOnTerm, report, type DrainArgs } from './common.js';
@@ -98,10 +98,6 @@ if (isMainThread) {
     createRegistry(),
     createLogger({ level: 'warn', format: 'json' }),
     () => Date.now() / 1000,
-    {
-      connected: () => true,
-      queueStats: async () => undefined,
-    },
   );
   let counted = 0;
   parentPort?.on('message', (packed: ArrayBuffer) => {

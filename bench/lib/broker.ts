@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect, type ChannelModel } from 'amqplib';
-import { bindingKeys, queueArguments, type TopologySpec } from '../../src/amqp/topology.js';
+import { queueArguments, type TopologySpec } from '../../src/amqp/topology.js';
+import { bindingKeys } from '../../src/oslo/wire.js';
 
 const run = promisify(execFile);
 

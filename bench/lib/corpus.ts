@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createTrafficModel } from '../../src/simulate/model.js';
-import { osloEnvelope } from '../../src/simulate/messages.js';
+import { osloEnvelope } from '../../src/oslo/wire.js';
 
 export interface CorpusMeta {
   readonly file: string;

@@ -2,19 +2,12 @@
  * Pre-fills a queue with the corpus, through Nova's exchange and routing keys, as fast as
  * the broker confirms: a confirm channel with a window of unconfirmed messages.
  */
+import { OSLO_PUBLISH_OPTIONS } from '../../src/oslo/wire.js';
 import { once } from 'node:events';
-import type { ChannelModel, Options } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { EXCHANGE } from './broker.js';
 import type { CorpusMessage } from './corpus.js';
 
-/** What oslo's rabbit driver (kombu) sets on a notification. */
-export const OSLO_PROPERTIES: Options.Publish = {
-  contentType: 'application/json',
-  contentEncoding: 'utf-8',
-  headers: {},
-  deliveryMode: 2,
-  priority: 0,
-};
 
 export interface FillResult {
   readonly messages: number;
@@ -41,7 +34,7 @@ export async function fillQueue(connection: ChannelModel, corpus: readonly Corpu
     for (const { routingKey, body } of corpus) {
       if (failure) throw failure;
       outstanding++;
-      const ok = ch.publish(EXCHANGE, routingKey, body, OSLO_PROPERTIES, confirmed);
+      const ok = ch.publish(EXCHANGE, routingKey, body, OSLO_PUBLISH_OPTIONS, confirmed);
       if (outstanding >= window) await new Promise<void>((resolve) => (wake = resolve));
       else if (!ok) await once(ch, 'drain');
     }

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log.js';
+import type { BrokerState } from './broker-state.js';
 import { closeQuietly } from './close.js';
 import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
@@ -14,7 +15,6 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly reconnectMaxDelaySeconds: number;
   /** Handles one message body synchronously; must not throw (the pipeline never does). */
   readonly onMessage: (body: Buffer) => void;
-  readonly onReconnect?: () => void;
   readonly log: Logger;
   /** Injectable for tests: [0, 1). */
   readonly random?: () => number;
@@ -29,7 +29,7 @@ const ACK_FLUSH_MS = 50;
  * consume with a prefetch window and batched acks, and on any loss start over with capped
  * exponential backoff and jitter. Callers only see `state` and the messages.
  */
-export class Consumer {
+export class Consumer implements BrokerState {
   private current: { connection: ChannelModel; channel: Channel; tag: string } | undefined;
   private stopped = false;
   private everConsumed = false;
@@ -41,6 +41,8 @@ export class Consumer {
   private readonly ackBatch: number;
   private loop: Promise<void> | undefined;
   state: ConsumerState = 'connecting';
+  /** Connections re-established after a loss. */
+  reconnects = 0;
 
   constructor(private readonly options: ConsumerOptions) {
     this.ackBatch = Math.max(1, Math.floor(options.prefetch / 2));
@@ -96,7 +98,7 @@ export class Consumer {
       this.hostIndex = index + 1;
       throw err;
     }
-    if (this.everConsumed) this.options.onReconnect?.();
+    if (this.everConsumed) this.reconnects++;
     this.everConsumed = true;
     this.state = 'consuming';
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
@@ -161,6 +163,10 @@ export class Consumer {
     this.lastDelivery = undefined;
     this.current = undefined;
     if (this.state === 'consuming') this.state = 'connecting';
+  }
+
+  get consuming(): boolean {
+    return this.state === 'consuming';
   }
 
   /** Messages ready and consumers on our queue, asked on a channel of its own. */

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { closeQuietly } from './close.js';
+import { bindingKeys } from '../oslo/wire.js';
 import { errorCode, serverMessage } from './errors.js';
 
 export interface TopologySpec {
@@ -22,10 +23,6 @@ export const ARG_FLAGS: Readonly<Record<string, string>> = {
   'x-queue-type': '--amqp.queue-type',
   durable: '--amqp.queue-type',
 };
-
-export function bindingKeys(topics: readonly string[]): string[] {
-  return topics.map((t) => `${t}.*`);
-}
 
 export function queueArguments(spec: TopologySpec): Record<string, unknown> {
   return {

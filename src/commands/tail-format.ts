@@ -6,7 +6,8 @@ import type { TailConfig } from '../config/config.js';
 import { redactUrlsIn } from '../amqp/url.js';
 import { fromInner, unwrapMessage } from '../pipeline/decode.js';
 import { instanceEvent } from '../nova/mapper.js';
-import type { DropReason, InstanceEvent, Notification } from '../pipeline/notification.js';
+import type { InstanceEvent } from '../nova/instance-event.js';
+import type { DropReason, Notification } from '../pipeline/notification.js';
 
 export type TailFormatOptions = Pick<TailConfig, 'output' | 'eventTypes' | 'priorities' | 'hosts' | 'showSecrets'> & {
   readonly maxMessageBytes: number;

@@ -5,7 +5,7 @@ import { redactedUrl, redactUrlsIn } from '../amqp/url.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpec, type FlagValues, type ListenAddress } from './flags.js';
 import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../nova/conf.js';
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';
-import type { Priority } from '../pipeline/notification.js';
+import type { KnownPriority } from '../oslo/priority.js';
 
 export type NotificationFormat = 'unversioned' | 'versioned' | 'both';
 
@@ -41,7 +41,7 @@ export interface TailConfig {
   /** `raw` when --tail.raw, which wins over --tail.output. */
   readonly output: 'text' | 'json' | 'raw';
   readonly eventTypes: readonly string[];
-  readonly priorities: readonly Exclude<Priority, 'unknown'>[];
+  readonly priorities: readonly KnownPriority[];
   readonly hosts: readonly string[];
   /** 0: no limit. */
   readonly count: number;

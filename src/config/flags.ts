@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
-import { PRIORITIES } from '../pipeline/notification.js';
+import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
@@ -102,14 +102,14 @@ const urlPath = z.string().regex(/^\/[\w./-]*$/, { error: 'must be a path starti
 // A shell-style pattern (`*`, `?`); matching lives in commands/tail-format.ts.
 const globs = z.array(z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }));
 
-// oslo accepts WARNING as an alias of WARN, in any case, as the CLI does.
+// Spelt as oslo accepts them: any case, WARNING for WARN.
 const priorities = z.array(
-  z
-    .string()
-    .trim()
-    .toUpperCase()
-    .transform((v) => (v === 'WARNING' ? 'WARN' : v))
-    .pipe(z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.map((p) => p.toLowerCase()).join(', ')}` })),
+  z.string().transform((v, ctx): KnownPriority => {
+    const p = normalizePriority(v.trim());
+    if (p !== 'unknown') return p;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${PRIORITIES.map((x) => x.toLowerCase()).join(', ')}` });
+    return z.NEVER;
+  }),
 );
 
 const httpUrl = z.string().transform((value, ctx): string | undefined => {

@@ -8,8 +8,6 @@ import { activitySection, SUMMARY_HTML_PATH, SUMMARY_JSON_PATH } from './activit
 import { landingPage, type LandingInfo } from './landing.js';
 
 export interface HttpOptions {
-  readonly host: string | undefined;
-  readonly port: number;
   readonly telemetryPath: string;
   readonly registry: Registry;
   readonly ready: () => boolean;

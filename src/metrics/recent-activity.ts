@@ -2,10 +2,10 @@
  * What the landing page shows live: notification rate, top event types and hosts, and the
  * latest state transitions and errors. Fixed-size rings and capped tallies, so its memory
  * does not grow with traffic. It is fed the same label values the metrics get (after the
- * label caps), so every number and row on the page matches a series in /metrics.
+ * label stage), so every number and row on the page matches a series in /metrics.
  */
-
-import type { InstanceEvent, Notification } from '../pipeline/notification.js';
+import type { Facts, FactSink } from '../pipeline/facts.js';
+import { OVERFLOW_VALUE } from './labels.js';
 
 /** Seconds the rate is averaged over: long enough to smooth bursts, short enough to feel live. */
 export const RATE_WINDOW_SECONDS = 10;
@@ -13,7 +13,6 @@ export const TOP = 10;
 export const RECENT = 20;
 /** A tally holds at most this many names; the limiter normally keeps them far fewer. */
 const MAX_NAMES = 10_000;
-const OVERFLOW = 'other';
 
 export interface Tally {
   readonly name: string;
@@ -53,11 +52,6 @@ export interface ActivitySummary {
 export interface RecentActivityOptions {
   /** Epoch seconds. */
   readonly now: () => number;
-  /**
-   * The value the metrics record for a label value (the limiter's cap and cut), so the page
-   * never shows a name /metrics has as `other`. Identity when omitted.
-   */
-  readonly label?: (label: string, value: string) => string;
 }
 
 /** Keeps the newest `size` items, oldest overwritten first. */
@@ -83,7 +77,7 @@ class CappedTally {
   private readonly counts = new Map<string, number>();
 
   add(name: string): void {
-    const key = this.counts.has(name) || this.counts.size < MAX_NAMES ? name : OVERFLOW;
+    const key = this.counts.has(name) || this.counts.size < MAX_NAMES ? name : OVERFLOW_VALUE;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
@@ -95,7 +89,7 @@ class CappedTally {
   }
 }
 
-export class RecentActivity {
+export class RecentActivity implements FactSink {
   private total = 0;
   private readonly eventTypes = new CappedTally();
   private readonly hosts = new CappedTally();
@@ -105,38 +99,26 @@ export class RecentActivity {
   private readonly transitions = new Ring<StateTransitionRow>(RECENT);
   private readonly errors = new Ring<ErrorRow>(RECENT);
 
-  private readonly label: (label: string, value: string) => string;
+  constructor(private readonly options: RecentActivityOptions) {}
 
-  constructor(private readonly options: RecentActivityOptions) {
-    this.label = options.label ?? ((_label, value) => value);
-  }
-
-  /** Every counted notification, as openstack_notifications_total sees it. */
-  notification(n: Pick<Notification, 'eventType' | 'host'>): void {
+  /** Every counted notification, as the metrics see it: its label values already bounded. */
+  record({ notification: n, instance: e, receivedAt }: Facts): void {
     this.total++;
-    this.eventTypes.add(this.label('event_type', n.eventType));
-    this.hosts.add(this.label('host', n.host));
-    const second = Math.floor(this.options.now());
+    this.eventTypes.add(n.eventType);
+    this.hosts.add(n.host);
+    const second = Math.floor(receivedAt);
     const slot = second % this.perSecond.length;
     if (this.slotSecond[slot] !== second) {
       this.slotSecond[slot] = second;
       this.perSecond[slot] = 0;
     }
     this.perSecond[slot] = (this.perSecond[slot] ?? 0) + 1;
-  }
-
-  /** An instance event the instance metrics counted (so only the format they follow). */
-  instanceEvent(n: Pick<Notification, 'eventType'>, e: InstanceEvent): void {
-    const at = this.options.now();
-    const host = this.label('host', e.host);
+    if (!e) return;
     if (e.stateTransition) {
       const { from, to } = e.stateTransition;
-      this.transitions.push({ at, instance: e.instanceId, host, from: this.label('from_state', from), to: this.label('to_state', to) });
+      this.transitions.push({ at: receivedAt, instance: e.instanceId, host: e.host, from, to });
     }
-    if (e.isError) {
-      const exception = this.label('exception', e.exception ?? 'unknown');
-      this.errors.push({ at, eventType: this.label('event_type', n.eventType), host, exception });
-    }
+    if (e.isError) this.errors.push({ at: receivedAt, eventType: n.eventType, host: e.host, exception: e.exception ?? 'unknown' });
   }
 
   summary(): ActivitySummary {

@@ -1,6 +1,9 @@
 import { isObject, payloadHost } from '../pipeline/decode.js';
 import { parseOpenStackTime } from '../oslo/time.js';
-import type { InstanceEvent, Notification } from '../pipeline/notification.js';
+import type { Mapper } from '../pipeline/facts.js';
+import type { Notification } from '../pipeline/notification.js';
+import type { PayloadFormat } from './format.js';
+import type { InstanceEvent } from './instance-event.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -10,6 +13,18 @@ const PHASES = new Set(['start', 'end', 'error']);
 const NOVA_PREFIXES = ['compute.', 'instance.', 'compute_task.', 'scheduler.', 'libvirt.', 'conductor.'];
 // Exception class names are identifiers; anything else is message text and stays out of labels.
 const EXCEPTION_CLASS = /^[A-Za-z_][\w.]{0,127}$/;
+
+/**
+ * The map stage for Nova: instance facts from the payload format the instance metrics
+ * follow (`instancePayloadFormat`), so with both formats on one event is counted once.
+ */
+export function novaMapper(instanceFormat: PayloadFormat): Mapper {
+  return (notification, receivedAt) => ({
+    notification,
+    instance: notification.format === instanceFormat ? instanceEvent(notification) : undefined,
+    receivedAt,
+  });
+}
 
 /**
  * Nova notification → the facts the instance metrics need, the same for both formats.

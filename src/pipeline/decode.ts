@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { splitPublisherId } from '../oslo/publisher-id.js';
 import { parseOpenStackTime } from '../oslo/time.js';
-import { PRIORITIES, type DecodeResult, type DropReason, type Notification, type Priority } from './notification.js';
+import { normalizePriority } from '../oslo/priority.js';
+import { OSLO_MESSAGE_KEY } from '../oslo/wire.js';
+import type { DecodeResult, DropReason, Notification } from './notification.js';
 
 export interface DecodeOptions {
   /** Messages longer than this are dropped before any parsing (`--amqp.max-message-bytes`). */
@@ -9,8 +11,6 @@ export interface DecodeOptions {
 }
 
 type JsonObject = Record<string, unknown>;
-
-const KNOWN_PRIORITIES: ReadonlySet<string> = new Set(PRIORITIES);
 
 /**
  * Bytes as they came off the queue → a Notification, or the reason it is not one.
@@ -36,8 +36,8 @@ export function unwrapMessage(body: Uint8Array, options: DecodeOptions): UnwrapR
   if (outer === null) return drop('not_an_object', 'body is JSON but not an object');
 
   // messagingv2 wraps the message as a JSON string; the old `messaging` driver sends it bare.
-  if (!('oslo.message' in outer)) return { ok: true, inner: outer, envelope: 'v1' };
-  const wrapped = outer['oslo.message'];
+  if (!(OSLO_MESSAGE_KEY in outer)) return { ok: true, inner: outer, envelope: 'v1' };
+  const wrapped = outer[OSLO_MESSAGE_KEY];
   if (typeof wrapped !== 'string') return drop('malformed_envelope', 'oslo.message is not a string');
   const inner = parseObject(wrapped);
   if (!inner) return drop('malformed_envelope', 'oslo.message is not a JSON object');
@@ -79,14 +79,6 @@ export function payloadHost(payload: JsonObject): string | undefined {
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function normalizePriority(value: unknown): Priority {
-  if (typeof value !== 'string') return 'unknown';
-  const upper = value.toUpperCase();
-  // oslo accepts WARNING as an alias and sends it as WARN.
-  if (upper === 'WARNING') return 'WARN';
-  return KNOWN_PRIORITIES.has(upper) ? (upper as Priority) : 'unknown';
 }
 
 /** undefined: not JSON; null: JSON but not an object. */

@@ -3,9 +3,8 @@
  * or Prometheus: a Notification is built from bytes alone.
  */
 
-/** oslo priorities; anything else decodes as `unknown` (still counted, see reasons). */
-export const PRIORITIES = ['INFO', 'WARN', 'ERROR', 'AUDIT', 'DEBUG', 'CRITICAL', 'SAMPLE'] as const;
-export type Priority = (typeof PRIORITIES)[number] | 'unknown';
+import type { PayloadFormat } from '../nova/format.js';
+import type { Priority } from '../oslo/priority.js';
 
 /** Why a message could not become a Notification. A small fixed set: it is a label. */
 export const DROP_REASONS = [
@@ -20,9 +19,6 @@ export const DROP_REASONS = [
   'processing_error',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
-
-/** `legacy` = Nova's unversioned format, `versioned` = nova_object payloads. */
-export type PayloadFormat = 'legacy' | 'versioned';
 
 export interface Notification {
   /** oslo `message_id`; absent in Nova's doc samples, present on the wire. */
@@ -46,26 +42,3 @@ export interface Notification {
 
 export type DecodeResult =
   { readonly ok: true; readonly notification: Notification } | { readonly ok: false; readonly reason: DropReason; readonly detail: string };
-
-/** Facts about one instance event, the same shape for legacy and versioned Nova. */
-export interface InstanceEvent {
-  readonly instanceId: string | undefined;
-  /** Host the instance lives on (payload host), else the notification's host. */
-  readonly host: string;
-  /** `create` from `compute.instance.create.start` / `instance.create.start`. */
-  readonly action: string | undefined;
-  readonly phase: 'start' | 'end' | 'error' | undefined;
-  /** vm_state now, e.g. `active`; undefined when the payload has none. */
-  readonly state: string | undefined;
-  readonly stateTransition: { readonly from: string; readonly to: string } | undefined;
-  readonly taskStateTransition: { readonly from: string; readonly to: string } | undefined;
-  /** Exception class for error notifications (never the message text). */
-  readonly exception: string | undefined;
-  readonly isError: boolean;
-  /** launched_at − created_at, on create end only. */
-  readonly buildDurationSeconds: number | undefined;
-  /** The hourly `exists` audit: one per instance, rebuilds the inventory. */
-  readonly isAudit: boolean;
-  /** oslo request id from the payload where the format carries one (versioned: `request_id`). */
-  readonly requestId: string | undefined;
-}

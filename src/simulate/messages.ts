@@ -3,6 +3,7 @@
  * Pure apart from the Rng, which supplies message_id / _unique_id so that a seed
  * reproduces the exact bytes.
  */
+import { DEFAULT_TOPICS } from '../nova/format.js';
 import { contextKeys, osloTimestamp } from './format.js';
 import { legacyPayload } from './legacy.js';
 import type { Rng } from './random.js';
@@ -67,14 +68,9 @@ export function publisherId(format: MessageFormat, service: Service, host: strin
   return format === 'legacy' ? `${service}.${host}` : `${BINARY[service]}:${host}`;
 }
 
-/** Nova's default topics: `notifications` (legacy) and `versioned_notifications`. */
+/** Nova's default topic for the format. */
 export function topicFor(format: MessageFormat): Topic {
-  return format === 'legacy' ? 'notifications' : 'versioned_notifications';
-}
-
-/** oslo's routing key: `<topic>.<priority lower-case>`. */
-export function routingKey(topic: string, priority: string): string {
-  return `${topic}.${priority.toLowerCase()}`;
+  return DEFAULT_TOPICS[format] as Topic;
 }
 
 export function buildMessage(format: MessageFormat, ev: NovaEvent, rng: Rng): InnerMessage {
@@ -88,9 +84,4 @@ export function buildMessage(format: MessageFormat, ev: NovaEvent, rng: Rng): In
     _unique_id: rng.hex(32),
     ...contextKeys(ev.context),
   };
-}
-
-/** The messagingv2 wire body: the inner message JSON-encoded inside an envelope. */
-export function osloEnvelope(inner: InnerMessage): { 'oslo.version': '2.0'; 'oslo.message': string } {
-  return { 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) };
 }

@@ -9,7 +9,8 @@
  */
 import { hourStart } from './format.js';
 import { create, power, reboot, remove, resize, type BuildOutcome, type Lifecycle, type World } from './lifecycles.js';
-import { buildMessage, routingKey, topicFor } from './messages.js';
+import { routingKey } from '../oslo/wire.js';
+import { buildMessage, topicFor } from './messages.js';
 import { createPacer } from './pace.js';
 import { CONTROLLERS, createCloud, FLAVORS } from './catalog.js';
 import { createRng, type Rng } from './random.js';

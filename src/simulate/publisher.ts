@@ -5,10 +5,10 @@
  */
 import { once } from 'node:events';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { connect, type ChannelModel, type Options } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
 import { ensureExchanges } from '../amqp/topology.js';
-import { osloEnvelope } from './messages.js';
+import { OSLO_PUBLISH_OPTIONS, osloEnvelope } from '../oslo/wire.js';
 import type { TrafficModel, TrafficStats } from './model.js';
 
 export interface PublishProgress {
@@ -52,18 +52,6 @@ export interface PublishResult {
   exchangeDeclared: boolean;
   stats: TrafficStats;
 }
-
-/**
- * The properties kombu gives oslo's notifications (checked against Debian's
- * python3-oslo.messaging 14: exactly these, persistent, no message id).
- */
-const PROPERTIES: Options.Publish = {
-  contentType: 'application/json',
-  contentEncoding: 'utf-8',
-  headers: {},
-  deliveryMode: 2,
-  priority: 0,
-};
 
 /**
  * Declares the exchange the way oslo does, but only if it is missing (the exporter's own
@@ -125,7 +113,7 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
       }
       const { routingKey, message } = opts.model.next();
       const body = Buffer.from(JSON.stringify(osloEnvelope(message)), 'utf8');
-      const ok = ch.publish(exchange, routingKey, body, PROPERTIES);
+      const ok = ch.publish(exchange, routingKey, body, OSLO_PUBLISH_OPTIONS);
       sent++;
       if (sent % confirmEvery === 0) await guard(ch.waitForConfirms());
       else if (!ok) await guard(once(ch, 'drain'));

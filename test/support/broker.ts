@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { OSLO_PUBLISH_OPTIONS, osloBody, routingKey } from '../../src/oslo/wire.js';
 
 export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/';
 
@@ -7,16 +8,13 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The routing key oslo uses: `<topic>.<priority lower-case>`. */
+/** The routing key oslo uses for this inner message. */
 export function routingKeyFor(inner: Record<string, unknown>, topic = 'notifications'): string {
-  const priority = typeof inner['priority'] === 'string' ? inner['priority'] : 'INFO';
-  return `${topic}.${priority.toLowerCase()}`;
+  return routingKey(topic, typeof inner['priority'] === 'string' ? inner['priority'] : 'INFO');
 }
 
-/** The body oslo's messagingv2 driver sends: the inner message as a JSON string. */
-export function osloEnvelope(inner: unknown): Buffer {
-  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }));
-}
+/** The body oslo's messagingv2 driver sends. */
+export const osloEnvelope = osloBody;
 
 /**
  * A test's own corner of the real broker: uniquely named exchanges and queues, all
@@ -59,11 +57,7 @@ export class TestBroker {
   }
 
   publish(exchange: string, routingKey: string, body: Buffer): void {
-    this.channel.publish(exchange, routingKey, body, {
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      deliveryMode: 2,
-    });
+    this.channel.publish(exchange, routingKey, body, OSLO_PUBLISH_OPTIONS);
   }
 
   /** Publishes an inner message as oslo's messagingv2 driver does. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { startExporter, type Exporter } from '../../src/index.js';
+import { startExporter, type Exporter } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { parseMetrics, type Sample } from './metrics-text.js';
 

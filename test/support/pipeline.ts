@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { createCountingPipeline } from '../../src/index.js';
+import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { osloEnvelope } from './broker.js';
@@ -22,16 +22,17 @@ export function countingPipeline(flags: RawFlags = {}) {
     }),
   });
   const clock = { now: Date.UTC(2026, 10, 25, 12) / 1000 };
-  const { pipeline } = createCountingPipeline(config, registry, log, () => clock.now, {
-    connected: () => true,
-    queueStats: async () => undefined,
-  });
+  const { pipeline, expire } = createCountingPipeline(config, registry, log, () => clock.now);
   return {
     clock,
     logs,
     registry,
     feed: (inner: unknown) => pipeline(osloEnvelope(inner)),
     feedRaw: (body: Buffer) => pipeline(body),
-    scrape: async (): Promise<Sample[]> => parseMetrics(await registry.metrics()),
+    /** Expires timed-out actions (the exporter's timer does it), then scrapes. */
+    scrape: async (): Promise<Sample[]> => {
+      expire(clock.now);
+      return parseMetrics(await registry.metrics());
+    },
   };
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { activitySection } from '../../src/http/activity-view.js';
 import { landingPage, type LandingInfo } from '../../src/http/landing.js';
 import { RecentActivity } from '../../src/metrics/recent-activity.js';
+import { facts } from '../support/facts.js';
 
 const info: LandingInfo = {
   version: '1',
@@ -17,23 +18,24 @@ const info: LandingInfo = {
 test('the live summary escapes every name it shows', () => {
   const a = new RecentActivity({ now: () => 1_800_000_000 });
   const evil = '<img src=x onerror="alert(1)">';
-  a.notification({ eventType: evil, host: evil });
-  a.instanceEvent(
-    { eventType: evil },
-    {
-      instanceId: evil,
-      host: evil,
-      action: undefined,
-      phase: undefined,
-      state: undefined,
-      stateTransition: { from: evil, to: evil },
-      taskStateTransition: undefined,
-      exception: evil,
-      isError: true,
-      buildDurationSeconds: undefined,
-      isAudit: false,
-      requestId: undefined,
-    },
+  a.record(
+    facts(
+      { eventType: evil, host: evil },
+      {
+        instanceId: evil,
+        host: evil,
+        action: undefined,
+        phase: undefined,
+        state: undefined,
+        stateTransition: { from: evil, to: evil },
+        taskStateTransition: undefined,
+        exception: evil,
+        isError: true,
+        buildDurationSeconds: undefined,
+        isAudit: false,
+        requestId: undefined,
+      },
+    ),
   );
   const html = activitySection(a.summary());
   assert.ok(!html.includes('<img'), html);

@@ -2,37 +2,20 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { buildConfig } from '../../src/config/config.js';
-import { createCountingPipeline } from '../../src/index.js';
+import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { RecentActivity } from '../../src/metrics/recent-activity.js';
 import { createRegistry } from '../../src/metrics/registry.js';
-import type { InstanceEvent } from '../../src/pipeline/notification.js';
+import { facts } from '../support/facts.js';
 import { fixtureFiles, readFixture } from '../support/fixtures.js';
 import { parseMetrics, seriesOf, valueOf } from '../support/metrics-text.js';
-
-const event = (over: Partial<InstanceEvent>): InstanceEvent => ({
-  instanceId: 'i-1',
-  host: 'cmp-1',
-  action: undefined,
-  phase: undefined,
-  state: undefined,
-  stateTransition: undefined,
-  taskStateTransition: undefined,
-  exception: undefined,
-  isError: false,
-  buildDurationSeconds: undefined,
-  isAudit: false,
-  requestId: undefined,
-  ...over,
-});
 
 describe('recent activity', () => {
   test('averages the rate over the last ten whole seconds', () => {
     const clock = { now: 1000 };
     const a = new RecentActivity({ now: () => clock.now });
     for (let s = 1000; s < 1015; s++) {
-      clock.now = s + 0.25;
-      for (let n = 0; n < 5; n++) a.notification({ eventType: 'x', host: 'h' });
+      for (let n = 0; n < 5; n++) a.record(facts({ eventType: 'x', host: 'h' }, undefined, s + 0.25));
     }
     clock.now = 1015.5;
     assert.equal(a.summary().ratePerSecond, 5);
@@ -46,8 +29,8 @@ describe('recent activity', () => {
   test('ranks the top ten by count, ties by name', () => {
     const a = new RecentActivity({ now: () => 0 });
     for (let i = 0; i < 12; i++)
-      for (let n = 0; n <= i; n++) a.notification({ eventType: `e${String(i).padStart(2, '0')}`, host: n % 2 ? 'b' : 'a' });
-    a.notification({ eventType: 'e00', host: 'c' });
+      for (let n = 0; n <= i; n++) a.record(facts({ eventType: `e${String(i).padStart(2, '0')}`, host: n % 2 ? 'b' : 'a' }));
+    a.record(facts({ eventType: 'e00', host: 'c' }));
     const s = a.summary();
     assert.deepEqual(
       s.eventTypes.map((t) => [t.name, t.count]),
@@ -71,15 +54,18 @@ describe('recent activity', () => {
   });
 
   test('keeps the newest twenty transitions and errors, newest first, as the labels read', () => {
-    const clock = { now: 0 };
-    const a = new RecentActivity({ now: () => clock.now, label: (label, value) => (label === 'host' ? value.toUpperCase() : value) });
+    const a = new RecentActivity({ now: () => 0 });
     for (let n = 0; n < 25; n++) {
-      clock.now = n;
-      a.instanceEvent(
-        { eventType: 'instance.update' },
-        event({ instanceId: `i-${n}`, stateTransition: { from: 'building', to: 'active' } }),
+      a.record(
+        facts(
+          { eventType: 'instance.update' },
+          { instanceId: `i-${n}`, host: 'CMP-1', stateTransition: { from: 'building', to: 'active' } },
+          n,
+        ),
       );
-      a.instanceEvent({ eventType: 'instance.create.error' }, event({ isError: true, exception: n % 2 ? 'NoValidHost' : undefined }));
+      a.record(
+        facts({ eventType: 'instance.create.error' }, { isError: true, host: 'CMP-1', exception: n % 2 ? 'NoValidHost' : undefined }, n),
+      );
     }
     const s = a.summary();
     assert.equal(s.transitions.length, 20);
@@ -99,10 +85,7 @@ describe('recent activity in the counting pipeline', () => {
     for (const flags of [{ 'nova.notification-format': 'both' }, { 'metrics.max-hosts': '3' }]) {
       const registry = createRegistry();
       const log = createLogger({ level: 'error', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
-      const { pipeline, activity } = createCountingPipeline(buildConfig(flags, {}), registry, log, () => 1_800_000_000, {
-        connected: () => true,
-        queueStats: async () => undefined,
-      });
+      const { pipeline, activity } = createCountingPipeline(buildConfig(flags, {}), registry, log, () => 1_800_000_000);
       const files = fixtureFiles();
       for (const f of files)
         pipeline(Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(readFixture(f)) })));

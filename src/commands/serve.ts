@@ -1,0 +1,193 @@
+/**
+ * `serve`: the composition root. It builds each stage from the ones before it, in the
+ * direction the data flows: queue → pipeline (decode, dedup, map, bound labels, count) →
+ * registry → HTTP. Nothing here is built before what it needs exists.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { Consumer } from '../amqp/consumer.js';
+import type { Config } from '../config/config.js';
+import { createApp, listen } from '../http/server.js';
+import { RateLimitedLog, type Logger } from '../log.js';
+import { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { InstanceMetrics } from '../metrics/instance-metrics.js';
+import { LabelLimiter } from '../metrics/labels.js';
+import { NotificationMetrics } from '../metrics/notification-metrics.js';
+import { RecentActivity } from '../metrics/recent-activity.js';
+import { createRegistry } from '../metrics/registry.js';
+import { SelfMetrics } from '../metrics/self-metrics.js';
+import { instancePayloadFormat } from '../nova/format.js';
+import { novaMapper } from '../nova/mapper.js';
+import { RecentIds } from '../pipeline/dedup.js';
+import { createLabelBound } from '../pipeline/labels.js';
+import { createPipeline, type Outcome } from '../pipeline/pipeline.js';
+import { VERSION } from '../version.js';
+
+export type ServeConfig = Pick<Config, 'amqp' | 'nova' | 'web' | 'metrics' | 'display'>;
+
+export interface Exporter {
+  /** The port actually bound (differs from the configured one when that was 0). */
+  readonly port: number;
+  /** Still readable after stop(), so a final count can be taken once consuming has ended. */
+  readonly registry: Registry;
+  stop(): Promise<void>;
+}
+
+export interface ExporterDeps {
+  readonly log: Logger;
+  /** Epoch seconds; injectable for tests. */
+  readonly now?: () => number;
+}
+
+export interface CountingPipeline {
+  readonly pipeline: (body: Uint8Array) => Outcome;
+  readonly activity: RecentActivity;
+  /** Ends actions past their timeout; the exporter calls it on a timer. */
+  readonly expire: (now: number) => void;
+}
+
+// Often enough that a timed-out action shows within a scrape interval or two.
+const EXPIRE_EVERY_MS = 5_000;
+
+/**
+ * Everything between the queue and the registry. No AMQP or HTTP here, so tests and the
+ * bench drive it with bytes alone.
+ */
+export function createCountingPipeline(
+  config: Pick<Config, 'metrics' | 'nova' | 'amqp'>,
+  registry: Registry,
+  log: Logger,
+  now: () => number,
+): CountingPipeline {
+  const { metrics } = config;
+  const self = new SelfMetrics(registry, VERSION);
+  const limiter = new LabelLimiter(
+    (label) => (label === 'host' ? metrics.maxHosts : metrics.maxLabelValues),
+    (label) => self.labelOverflow.inc({ label }),
+  );
+  const instances = new InstanceMetrics(registry, {
+    maxTrackedInstances: metrics.maxTrackedInstances,
+    maxTrackedActions: metrics.maxTrackedActions,
+    actionTimeoutSeconds: metrics.actionTimeoutSeconds,
+    trackedOverflow: self.trackedOverflow,
+    now,
+  });
+  const activity = new RecentActivity({ now });
+  const pipeline = createPipeline({
+    decode: { maxMessageBytes: config.amqp.maxMessageBytes },
+    recentIds: new RecentIds(metrics.dedupWindow),
+    map: novaMapper(instancePayloadFormat(config.nova.notificationFormat)),
+    bound: createLabelBound(limiter),
+    sinks: [new NotificationMetrics(registry), instances, activity],
+    now,
+    onReceived: () => self.received.inc(),
+    onDrop: (reason) => self.drop(reason),
+    badInput: new RateLimitedLog(log, 10),
+  });
+  return { pipeline, activity, expire: (t) => instances.expire(t) };
+}
+
+/** Builds and starts the exporter: counting pipeline → consumer → broker gauges → HTTP. */
+export async function startExporter(config: ServeConfig, deps: ExporterDeps): Promise<Exporter> {
+  const { log } = deps;
+  const now = deps.now ?? (() => Date.now() / 1000);
+  const { amqp, web } = config;
+  const registry = createRegistry();
+  const { pipeline, activity, expire } = createCountingPipeline(config, registry, log, now);
+  const consumer = new Consumer({
+    address: amqp.address,
+    tls: amqp.tls,
+    heartbeatIntervalSeconds: amqp.heartbeatIntervalSeconds,
+    connectTimeoutSeconds: amqp.connectTimeoutSeconds,
+    reconnectMaxDelaySeconds: amqp.reconnectMaxDelaySeconds,
+    connectionName: `openstack-notification-exporter ${VERSION}`,
+    prefetch: amqp.prefetch,
+    topology: amqp,
+    onMessage: pipeline,
+    log,
+  });
+  new BrokerMetrics(registry, consumer);
+  const app = createApp({
+    telemetryPath: web.telemetryPath,
+    registry,
+    ready: () => consumer.consuming,
+    landing: () => ({
+      version: VERSION,
+      telemetryPath: web.telemetryPath,
+      state: consumer.state,
+      exchanges: amqp.exchanges,
+      topics: amqp.topics,
+      queue: amqp.queue,
+      settings: config.display,
+    }),
+    activity: () => activity.summary(),
+    log,
+  });
+  const server: Server = await listen(app, web.listenAddress.host, web.listenAddress.port);
+  const port = (server.address() as AddressInfo).port;
+  log.info({ address: `${web.listenAddress.host ?? ''}:${port}`, version: VERSION }, 'listening');
+  const expiry = setInterval(() => expire(now()), EXPIRE_EVERY_MS);
+  expiry.unref();
+  consumer.start();
+
+  return {
+    port,
+    registry,
+    async stop() {
+      clearInterval(expiry);
+      await consumer.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface ServeIo {
+  readonly log: Logger;
+  /** One line to stderr and exit 2: start-up failed. */
+  readonly fail: (message: string) => never;
+}
+
+/**
+ * Runs until SIGTERM or SIGINT, then stops cleanly: consuming ends, what was counted is
+ * acked, the rest goes back to the queue.
+ */
+export async function runServe(config: ServeConfig & Pick<Config, 'nova'>, io: ServeIo): Promise<void> {
+  const { log } = io;
+  if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
+  // Handlers go in before start-up, so a signal during it still ends in a clean stop.
+  let signalled: string | undefined;
+  let shutdown = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  let exporter: Exporter;
+  try {
+    exporter = await startExporter(config, { log });
+  } catch (err) {
+    io.fail(err instanceof Error ? err.message : String(err));
+  }
+  let stopping = false;
+  shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took longer than 10 s, exiting anyway');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    timer.unref();
+    exporter.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  if (signalled) shutdown(signalled);
+}

@@ -1,0 +1,181 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { InstanceEvent } from '../nova/instance-event.js';
+import type { Facts, FactSink } from '../pipeline/facts.js';
+import { ActionTracker, type FinishedAction } from './action-tracker.js';
+import { CellMetric } from './cells.js';
+import { Inventory } from './inventory.js';
+import { ChildCache } from './labels.js';
+
+export interface InstanceMetricsOptions {
+  readonly maxTrackedInstances: number;
+  readonly maxTrackedActions: number;
+  readonly actionTimeoutSeconds: number;
+  /** Counts an instance or action not tracked because its table was full. */
+  readonly trackedOverflow: Counter<'kind'>;
+  /** Epoch seconds: the ages of actions in flight are read against it. */
+  readonly now: () => number;
+}
+
+// Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
+const ACTION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
+const BUILD_BUCKETS = [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600];
+const PREFIX = 'openstack_notification_exporter_';
+
+type Inc = { inc(value?: number): void };
+type Observe = { observe(value: number): void };
+
+/** Nova's instance facts → the instance metrics of the contract (DESIGN.md). */
+export class InstanceMetrics implements FactSink {
+  private readonly stateTransitions: ChildCache<Inc>;
+  private readonly taskStateTransitions: ChildCache<Inc>;
+  private readonly actions: ChildCache<Inc>;
+  private readonly errors: ChildCache<Inc>;
+  private readonly buildDuration: ChildCache<Observe>;
+  private readonly actionDuration: ChildCache<Observe>;
+  private readonly tracker: ActionTracker;
+  private readonly inventory: Inventory;
+
+  constructor(registry: Registry, options: InstanceMetricsOptions) {
+    const registers = [registry];
+    const { now } = options;
+    const tracker = new ActionTracker({
+      maxTracked: options.maxTrackedActions,
+      timeoutSeconds: options.actionTimeoutSeconds,
+      onEvicted: () => options.trackedOverflow.inc({ kind: 'actions' }),
+    });
+    const inventory = new Inventory({
+      maxInstances: options.maxTrackedInstances,
+      onOverflow: () => options.trackedOverflow.inc({ kind: 'instances' }),
+    });
+    this.tracker = tracker;
+    this.inventory = inventory;
+    const counter = (name: string, help: string, labelNames: readonly string[]) => {
+      const c = new CellMetric(name, help, 'counter', labelNames, registry);
+      return new ChildCache<Inc>((v) => c.cell(v));
+    };
+    this.stateTransitions = counter(
+      'openstack_instance_state_transitions_total',
+      'Instance vm_state changes (old_state → state) seen in instance.update notifications.',
+      ['from_state', 'to_state', 'host'],
+    );
+    this.taskStateTransitions = counter(
+      'openstack_instance_task_state_transitions_total',
+      'Instance task_state changes (old_task_state → new_task_state); none means no task.',
+      ['from_task_state', 'to_task_state', 'host'],
+    );
+    this.actions = counter(
+      'openstack_instance_actions_total',
+      'Instance action notifications by action (create, delete, resize, ...) and phase (start, end, error).',
+      ['action', 'phase', 'host'],
+    );
+    this.errors = counter(
+      'openstack_instance_errors_total',
+      'Nova error notifications by event type and exception class (never the message).',
+      ['event_type', 'exception', 'host'],
+    );
+    const build = new Histogram({
+      name: 'openstack_instance_build_duration_seconds',
+      help: 'Time from instance creation to launch (launched_at − created_at) at create end.',
+      labelNames: ['host'] as const,
+      buckets: BUILD_BUCKETS,
+      registers,
+    });
+    this.buildDuration = new ChildCache<Observe>((v) => build.labels(...v));
+    const action = new Histogram({
+      name: 'openstack_instance_action_duration_seconds',
+      help: 'Time from an action start to its end (success), error, or expiry (timeout).',
+      labelNames: ['action', 'outcome', 'host'] as const,
+      buckets: ACTION_BUCKETS,
+      registers,
+    });
+    this.actionDuration = new ChildCache<Observe>((v) => action.labels(...v));
+    // Action labels are bounded before they reach the tracker, so its keys are label values.
+    new Gauge({
+      name: 'openstack_instance_actions_in_flight',
+      help: 'Instance actions started and not yet ended.',
+      labelNames: ['action'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.count);
+      },
+    });
+    new Gauge({
+      name: 'openstack_instance_action_oldest_in_flight_seconds',
+      help: 'Age of the oldest instance action still in flight.',
+      labelNames: ['action'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.oldestSeconds);
+      },
+    });
+    new Gauge({
+      name: 'openstack_instances',
+      help: 'Instances per vm_state and host, from notifications (rebuilt by the hourly exists audit).',
+      labelNames: ['state', 'host'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { state, host, count } of inventory.counts().values()) this.set({ state, host }, count);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}tracked_instances`,
+      help: 'Instances held in the inventory behind openstack_instances.',
+      registers,
+      collect() {
+        this.set(inventory.size);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}tracked_actions`,
+      help: 'Started instance actions waiting for their end.',
+      registers,
+      collect() {
+        this.set(tracker.size);
+      },
+    });
+  }
+
+  record(facts: Facts): void {
+    const e = facts.instance;
+    if (!e) return;
+    const n = facts.notification;
+    // Nova's own clock orders and times events; the arrival time stands in when it has none.
+    const at = n.timestampSeconds ?? facts.receivedAt;
+    if (e.stateTransition) this.stateTransitions.get(e.stateTransition.from, e.stateTransition.to, e.host).inc();
+    if (e.taskStateTransition) this.taskStateTransitions.get(e.taskStateTransition.from, e.taskStateTransition.to, e.host).inc();
+    if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc();
+    if (e.action && e.phase) {
+      this.actions.get(e.action, e.phase, e.host).inc();
+      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt);
+    }
+    if (e.buildDurationSeconds !== undefined) this.buildDuration.get(e.host).observe(e.buildDurationSeconds);
+    if (e.instanceId && e.state) {
+      if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
+      else this.inventory.observe(e.instanceId, e.state, e.host, at);
+    }
+  }
+
+  /**
+   * Starts older than the action timeout end as `timeout`. Called on a timer by the
+   * composition root, not from a collect(): a scrape only reads.
+   */
+  expire(now: number): void {
+    for (const f of this.tracker.expire(now)) this.observeFinished(f);
+  }
+
+  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number): void {
+    const action = e.action as string;
+    const done =
+      e.phase === 'start'
+        ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })
+        : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, receivedAt);
+    if (done) this.observeFinished(done);
+  }
+
+  private observeFinished(f: FinishedAction): void {
+    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds);
+  }
+}
