@@ -12,7 +12,9 @@ import { managementClient, ManagementError, type ManagementClient } from '../amq
 import { ARG_FLAGS, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
-import type { Config } from '../config/config.js';
+import type { ConfigFor } from '../config/config.js';
+
+type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';

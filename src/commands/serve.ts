@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { Consumer } from '../amqp/consumer.js';
-import type { Config } from '../config/config.js';
+import type { ConfigFor } from '../config/config.js';
 import { createApp, listen } from '../http/server.js';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -24,7 +24,7 @@ import { createLabelBound } from '../pipeline/labels.js';
 import { createPipeline, type Outcome } from '../pipeline/pipeline.js';
 import { VERSION } from '../version.js';
 
-export type ServeConfig = Pick<Config, 'amqp' | 'nova' | 'web' | 'metrics' | 'display'>;
+export type ServeConfig = ConfigFor<'serve'>;
 
 export interface Exporter {
   /** The port actually bound (differs from the configured one when that was 0). */
@@ -55,7 +55,7 @@ const EXPIRE_EVERY_MS = 5_000;
  * bench drive it with bytes alone.
  */
 export function createCountingPipeline(
-  config: Pick<Config, 'metrics' | 'nova' | 'amqp'>,
+  config: Pick<ServeConfig, 'metrics' | 'nova' | 'amqp'>,
   registry: Registry,
   log: Logger,
   now: () => number,
@@ -119,7 +119,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
       exchanges: amqp.exchanges,
       topics: amqp.topics,
       queue: amqp.queue,
-      settings: config.display,
+      settings: config.settings,
     }),
     activity: () => activity.summary(),
     log,
@@ -157,7 +157,7 @@ export interface ServeIo {
  * Runs until SIGTERM or SIGINT, then stops cleanly: consuming ends, what was counted is
  * acked, the rest goes back to the queue.
  */
-export async function runServe(config: ServeConfig & Pick<Config, 'nova'>, io: ServeIo): Promise<void> {
+export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> {
   const { log } = io;
   if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
   // Handlers go in before start-up, so a signal during it still ends in a clean stop.

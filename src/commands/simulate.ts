@@ -6,7 +6,7 @@
 import { connectToBroker } from '../amqp/connect.js';
 import { serverMessage } from '../amqp/errors.js';
 import { redactedUrl } from '../amqp/url.js';
-import type { Config } from '../config/config.js';
+import type { ConfigFor } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { createTrafficModel } from '../simulate/model.js';
 import { createProgressBar, type ProgressStream } from '../simulate/progress.js';
@@ -21,7 +21,7 @@ export interface SimulateIo {
   readonly signal: AbortSignal;
 }
 
-export async function runSimulate(config: Config, io: SimulateIo): Promise<number> {
+export async function runSimulate(config: ConfigFor<'simulate'>, io: SimulateIo): Promise<number> {
   const { amqp, simulate: s } = config;
   if (config.nova.silentReason) io.log.warn(config.nova.silentReason);
   const exchange = amqp.exchanges[0] as string; // the flag requires at least one

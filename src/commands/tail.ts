@@ -10,7 +10,7 @@ import { serverMessage } from '../amqp/errors.js';
 import { bindTemporaryQueue, ensureExchanges } from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { hostLabel } from '../amqp/url.js';
-import type { Config } from '../config/config.js';
+import type { ConfigFor } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { renderMessage } from './tail-format.js';
@@ -28,7 +28,7 @@ const PREFETCH = 100;
 const TEMPORARY_QUEUE_MAX_LENGTH = 10_000;
 
 /** Resolves with the exit code: 0 after a stop or --tail.count, 1 when the broker fails it. */
-export async function runTail(config: Config, io: TailIo): Promise<number> {
+export async function runTail(config: ConfigFor<'tail'>, io: TailIo): Promise<number> {
   const { amqp, tail } = config;
   const { log, stdout, signal } = io;
   if (config.nova.silentReason) log.warn(config.nova.silentReason);

@@ -5,9 +5,8 @@ import { redactedUrl, redactUrlsIn } from '../amqp/url.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpec, type FlagValues, type ListenAddress } from './flags.js';
 import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../nova/conf.js';
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';
+import { topicsFor, type NotificationFormat } from '../nova/format.js';
 import type { KnownPriority } from '../oslo/priority.js';
-
-export type NotificationFormat = 'unversioned' | 'versioned' | 'both';
 
 /** The broker settings: where to connect, and the topology the exporter declares. */
 export interface AmqpConfig extends TopologySpec {
@@ -65,18 +64,35 @@ export interface SimulateConfig {
   readonly seed: number;
 }
 
-export interface Config {
-  readonly amqp: AmqpConfig;
-  readonly nova: NovaConfig;
-  readonly web: { readonly listenAddress: ListenAddress; readonly telemetryPath: string };
-  readonly metrics: MetricsConfig;
-  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'logfmt' };
-  readonly tail: TailConfig;
-  readonly check: CheckConfig;
-  readonly simulate: SimulateConfig;
-  /** Every flag's value as shown to people (landing page, `check`): passwords masked. */
-  readonly display: Readonly<Record<string, string>>;
+/** One resolved flag as a person may see it: its value (passwords masked) and where it came from. */
+export interface Setting {
+  readonly flag: FlagName;
+  readonly value: string;
+  /** `flag`, the environment variable's name, the nova.conf path, or `default`. */
+  readonly source: string;
 }
+
+interface CommonConfig {
+  readonly nova: NovaConfig;
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'logfmt' };
+  /** Every flag of the command, for the landing page and `check`: passwords masked. */
+  readonly settings: readonly Setting[];
+}
+
+/** Each command's own configuration: it reads and validates its own flags, no others. */
+export interface ConfigByCommand {
+  readonly serve: CommonConfig & {
+    readonly amqp: AmqpConfig;
+    readonly web: { readonly listenAddress: ListenAddress; readonly telemetryPath: string };
+    readonly metrics: MetricsConfig;
+  };
+  readonly tail: CommonConfig & { readonly amqp: AmqpConfig; readonly tail: TailConfig };
+  readonly check: CommonConfig & { readonly amqp: AmqpConfig; readonly check: CheckConfig };
+  readonly simulate: CommonConfig & { readonly amqp: AmqpConfig; readonly simulate: SimulateConfig };
+}
+export type ConfigFor<C extends CommandName> = ConfigByCommand[C];
+/** Any command's configuration. */
+export type Config = ConfigFor<CommandName>;
 
 /** One line, naming the flag, for exit code 2. */
 export class ConfigError extends Error {}
@@ -84,39 +100,26 @@ export class ConfigError extends Error {}
 /** Raw strings per flag as the CLI parser saw them; undefined when not given. */
 export type RawFlags = Partial<Record<string, string | string[] | undefined>>;
 
-/** Topics Nova sends on, per nova.conf's notification_format. */
-export function topicsFor(format: NotificationFormat): string[] {
-  if (format === 'versioned') return ['versioned_notifications'];
-  if (format === 'both') return ['notifications', 'versioned_notifications'];
-  return ['notifications'];
-}
-
 /** Values read from a file (nova.conf), named in errors by `source`. */
 export interface FileFlags {
   readonly values: RawFlags;
   readonly source: string;
 }
 
-/**
- * Flags win over environment variables, which win over the file (nova.conf), which wins
- * over defaults. Repeatable flags read their variable as a comma-separated list. The first
- * invalid value stops everything.
- */
-export function resolveFlags(
-  command: CommandName,
-  cli: RawFlags,
-  env: Readonly<Record<string, string | undefined>>,
-  file?: FileFlags,
-): FlagValues {
-  const values: Record<string, unknown> = {};
-  for (const name of flagsFor(command)) {
-    const value = resolveFlag(name, cli, env, file);
-    if (value !== undefined) values[name] = value;
-  }
-  return values as FlagValues;
+/** A flag's validated value and where it came from. */
+interface Resolved {
+  readonly value: unknown;
+  readonly source: string;
+  /** The text as given (or the default), for the settings table. */
+  readonly raw: string | readonly string[] | undefined;
 }
 
-function resolveFlag(name: FlagName, cli: RawFlags, env: Readonly<Record<string, string | undefined>>, file?: FileFlags): unknown {
+/**
+ * The one precedence rule: a flag wins over its environment variable, which wins over the
+ * file (nova.conf), which wins over the default. Repeatable flags read their variable as a
+ * comma-separated list. An invalid value fails with one line naming the flag.
+ */
+function resolveFlag(name: FlagName, cli: RawFlags, env: Env, file?: FileFlags): Resolved {
   const spec: FlagSpec = FLAGS[name];
   const variable = envName(name);
   const fromCli = cli[name];
@@ -124,21 +127,22 @@ function resolveFlag(name: FlagName, cli: RawFlags, env: Readonly<Record<string,
   const fromFile = file?.values[name];
   let raw: string | readonly string[] | undefined;
   let source: string;
-  if (fromCli !== undefined) [raw, source] = [fromCli, `--${name}`];
+  if (fromCli !== undefined) [raw, source] = [fromCli, 'flag'];
   else if (fromEnv !== undefined) [raw, source] = [spec.repeatable ? fromEnv.split(',').map((s) => s.trim()) : fromEnv, variable];
   else if (fromFile !== undefined) [raw, source] = [fromFile, file?.source ?? 'file'];
   else [raw, source] = [spec.default, 'default'];
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return { value: undefined, source, raw };
   if (spec.repeatable && typeof raw === 'string') raw = [raw];
   const result = spec.schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ConfigError(
-      `invalid --${name}${source === variable || source === file?.source ? ` (from ${source})` : ''}: ${shown(name, raw)}${issue?.message ?? 'is not valid'}`,
-    );
+    const from = source === 'flag' || source === 'default' ? '' : ` (from ${source})`;
+    throw new ConfigError(`invalid --${name}${from}: ${shown(name, raw)}${issue?.message ?? 'is not valid'}`);
   }
-  return result.data;
+  return { value: result.data, source, raw };
 }
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 function shown(name: string, raw: string | readonly string[]): string {
   // A URL may carry a password: the message names the flag only.
@@ -147,61 +151,109 @@ function shown(name: string, raw: string | readonly string[]): string {
   return `"${text.length > 80 ? `${text.slice(0, 80)}...` : text}" `;
 }
 
-export interface ConfigSources {
+export interface ConfigSources<C extends CommandName> {
   /** Whose flags to read; default serve. */
-  readonly command?: CommandName;
+  readonly command?: C;
   /** Reads --nova.config-file; injectable for tests. */
   readonly readFile?: (path: string) => string;
 }
 
-export function buildConfig(cli: RawFlags, env: Readonly<Record<string, string | undefined>>, sources: ConfigSources = {}): Config {
-  const command = sources.command ?? 'serve';
-  const novaFile = resolveFlag('nova.config-file', cli, env) as string | undefined;
+/** A command's flags, resolved and validated: only that command's. */
+class Resolution {
+  private readonly resolved = new Map<FlagName, Resolved>();
+
+  constructor(
+    readonly command: CommandName,
+    cli: RawFlags,
+    env: Env,
+    file: FileFlags | undefined,
+  ) {
+    for (const name of flagsFor(command)) this.resolved.set(name, resolveFlag(name, cli, env, file));
+  }
+
+  get<K extends FlagName>(name: K): FlagValues[K] {
+    const r = this.resolved.get(name);
+    if (!r) throw new Error(`--${name} is not a flag of ${this.command}`);
+    return r.value as FlagValues[K];
+  }
+
+  has(name: FlagName): boolean {
+    return this.resolved.has(name);
+  }
+
+  /** The settings table: every flag's value as shown to a person, and its source. */
+  settings(format: NotificationFormat): Setting[] {
+    return [...this.resolved].map(([flag, r]) => {
+      let value: string;
+      if (flag === 'amqp.url') value = redactedUrl(this.get('amqp.url'));
+      else if (flag === 'amqp.topic' && r.raw === undefined) value = topicsFor(format).join(',');
+      else value = redactUrlsIn(Array.isArray(r.raw) ? r.raw.join(',') : String(r.raw ?? ''));
+      return { flag, value, source: r.source };
+    });
+  }
+}
+
+export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env: Env, sources: ConfigSources<C> = {}): ConfigFor<C> {
+  const command: CommandName = sources.command ?? 'serve';
+  const novaFile = resolveFlag('nova.config-file', cli, env).value as string | undefined;
   const nova = novaFile === undefined ? undefined : readNovaFile(novaFile, sources.readFile ?? ((path) => readFileSync(path, 'utf8')));
   const file = nova && { values: novaFlags(nova, cli, env), source: novaFile as string };
-  const v = resolveFlags(command, cli, env, file);
-  const format = v['nova.notification-format'];
-  const display: Record<string, string> = {};
-  for (const name of flagsFor(command)) {
-    const value = cli[name] ?? env[envName(name)] ?? file?.values[name] ?? (FLAGS[name] as FlagSpec).default;
-    display[name] = redactUrlsIn(Array.isArray(value) ? value.join(',') : String(value ?? ''));
-  }
-  display['amqp.url'] = redactedUrl(v['amqp.url']);
-  if (v['amqp.topic'] === undefined && flagsFor(command).includes('amqp.topic')) display['amqp.topic'] = topicsFor(format).join(',');
-  if (v['management.url'] !== undefined) display['management.url'] = redactUrlsIn(v['management.url']);
-  return Object.freeze({
-    amqp: amqpConfig(v, format),
+  const r = new Resolution(command, cli, env, file);
+  const format = r.get('nova.notification-format');
+  const common = {
     nova: { notificationFormat: format, configFile: novaFile, silentReason: nova && silentNovaReason(nova) },
-    web: { listenAddress: v['web.listen-address'], telemetryPath: v['web.telemetry-path'] },
-    metrics: {
-      maxHosts: v['metrics.max-hosts'],
-      maxLabelValues: v['metrics.max-label-values'],
-      maxTrackedInstances: v['metrics.max-tracked-instances'],
-      maxTrackedActions: v['metrics.max-tracked-actions'],
-      actionTimeoutSeconds: v['metrics.action-timeout-seconds'],
-      dedupWindow: v['metrics.dedup-window'],
-    },
-    log: { level: v['log.level'], format: v['log.format'] },
-    tail: {
-      output: valueOf(v, 'tail.raw') ? ('raw' as const) : valueOf(v, 'tail.output'),
-      eventTypes: v['tail.event-type'] ?? [],
-      priorities: v['tail.priority'] ?? [],
-      hosts: v['tail.host'] ?? [],
-      count: valueOf(v, 'tail.count'),
-      showSecrets: valueOf(v, 'tail.show-secrets'),
-    },
-    check: { waitSeconds: valueOf(v, 'check.wait-seconds'), fix: valueOf(v, 'check.fix'), managementUrl: v['management.url'] },
-    simulate: {
-      count: valueOf(v, 'simulate.count'),
-      durationSeconds: valueOf(v, 'simulate.duration-seconds'),
-      rate: valueOf(v, 'simulate.rate'),
-      hosts: valueOf(v, 'simulate.hosts'),
-      errorRatio: valueOf(v, 'simulate.error-ratio'),
-      exists: valueOf(v, 'simulate.exists'),
-      seed: valueOf(v, 'simulate.seed'),
-    },
-    display,
-  });
+    log: { level: r.get('log.level'), format: r.get('log.format') },
+    settings: r.settings(format),
+  };
+  const amqp = amqpConfig(r, format);
+  const config: Config =
+    command === 'serve'
+      ? {
+          ...common,
+          amqp,
+          web: { listenAddress: r.get('web.listen-address'), telemetryPath: r.get('web.telemetry-path') },
+          metrics: {
+            maxHosts: r.get('metrics.max-hosts'),
+            maxLabelValues: r.get('metrics.max-label-values'),
+            maxTrackedInstances: r.get('metrics.max-tracked-instances'),
+            maxTrackedActions: r.get('metrics.max-tracked-actions'),
+            actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
+            dedupWindow: r.get('metrics.dedup-window'),
+          },
+        }
+      : command === 'tail'
+        ? {
+            ...common,
+            amqp,
+            tail: {
+              output: r.get('tail.raw') ? ('raw' as const) : r.get('tail.output'),
+              eventTypes: r.get('tail.event-type') ?? [],
+              priorities: r.get('tail.priority') ?? [],
+              hosts: r.get('tail.host') ?? [],
+              count: r.get('tail.count'),
+              showSecrets: r.get('tail.show-secrets'),
+            },
+          }
+        : command === 'check'
+          ? {
+              ...common,
+              amqp,
+              check: { waitSeconds: r.get('check.wait-seconds'), fix: r.get('check.fix'), managementUrl: r.get('management.url') },
+            }
+          : {
+              ...common,
+              amqp,
+              simulate: {
+                count: r.get('simulate.count'),
+                durationSeconds: r.get('simulate.duration-seconds'),
+                rate: r.get('simulate.rate'),
+                hosts: r.get('simulate.hosts'),
+                errorRatio: r.get('simulate.error-ratio'),
+                exists: r.get('simulate.exists'),
+                seed: r.get('simulate.seed'),
+              },
+            };
+  return Object.freeze(config) as ConfigFor<C>;
 }
 
 function readNovaFile(path: string, readFile: (path: string) => string): NovaNotificationSettings {
@@ -230,41 +282,36 @@ function readNovaFile(path: string, readFile: (path: string) => string): NovaNot
 }
 
 /** nova.conf's answers, its topics picked for the format in effect (a flag or variable may override its own). */
-function novaFlags(nova: NovaNotificationSettings, cli: RawFlags, env: Readonly<Record<string, string | undefined>>): RawFlags {
+function novaFlags(nova: NovaNotificationSettings, cli: RawFlags, env: Env): RawFlags {
   const values = flagsFromNovaConf(nova);
-  const format =
-    cli['nova.notification-format'] ?? env[envName('nova.notification-format')] ?? values['nova.notification-format'] ?? 'unversioned';
-  if (format === 'unversioned' || format === 'versioned' || format === 'both') values['amqp.topic'] = novaTopics(nova, format);
+  const format = cli['nova.notification-format'] ?? env[envName('nova.notification-format')] ?? values['nova.notification-format'];
+  const spec: FlagSpec = FLAGS['nova.notification-format'];
+  const parsed = FLAGS['nova.notification-format'].schema.safeParse(format ?? spec.default);
+  if (parsed.success) values['amqp.topic'] = novaTopics(nova, parsed.data);
   return values;
 }
 
-/** A flag's value, or its default when the command does not take it (validated the same way). */
-function valueOf<K extends FlagName>(v: Partial<FlagValues>, name: K): FlagValues[K] {
-  const value = v[name];
-  const spec: FlagSpec = FLAGS[name];
-  return value !== undefined ? value : (spec.schema.parse(spec.default) as FlagValues[K]);
-}
-
-export function amqpConfig(v: Partial<FlagValues>, format: NotificationFormat): AmqpConfig {
-  const get = <K extends FlagName>(name: K): FlagValues[K] => valueOf(v, name);
+/**
+ * The broker settings of a command. The queue's settings belong to serve and check; the
+ * others get the defaults, which they never use to declare anything.
+ */
+function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
+  const orDefault = <K extends FlagName>(name: K): FlagValues[K] =>
+    r.has(name) ? r.get(name) : (FLAGS[name].schema.parse((FLAGS[name] as FlagSpec).default) as FlagValues[K]);
   return {
-    address: get('amqp.url'),
-    tls: {
-      caFile: get('amqp.tls-ca-file'),
-      certFile: get('amqp.tls-cert-file'),
-      keyFile: get('amqp.tls-key-file'),
-    },
-    exchanges: get('amqp.exchange'),
-    topics: v['amqp.topic'] ?? topicsFor(format),
-    exchangeDurable: get('amqp.exchange-durable'),
-    queue: get('amqp.queue'),
-    queueType: get('amqp.queue-type'),
-    queueExpiresSeconds: get('amqp.queue-expires-seconds'),
-    queueMaxLength: get('amqp.queue-max-length'),
-    prefetch: get('amqp.prefetch'),
-    maxMessageBytes: get('amqp.max-message-bytes'),
-    heartbeatIntervalSeconds: get('amqp.heartbeat-interval-seconds'),
-    connectTimeoutSeconds: get('amqp.connect-timeout-seconds'),
-    reconnectMaxDelaySeconds: get('amqp.reconnect-max-delay-seconds'),
+    address: r.get('amqp.url'),
+    tls: { caFile: r.get('amqp.tls-ca-file'), certFile: r.get('amqp.tls-cert-file'), keyFile: r.get('amqp.tls-key-file') },
+    exchanges: r.get('amqp.exchange'),
+    topics: (r.has('amqp.topic') ? r.get('amqp.topic') : undefined) ?? topicsFor(format),
+    exchangeDurable: r.get('amqp.exchange-durable'),
+    queue: orDefault('amqp.queue'),
+    queueType: orDefault('amqp.queue-type'),
+    queueExpiresSeconds: orDefault('amqp.queue-expires-seconds'),
+    queueMaxLength: orDefault('amqp.queue-max-length'),
+    prefetch: orDefault('amqp.prefetch'),
+    maxMessageBytes: orDefault('amqp.max-message-bytes'),
+    heartbeatIntervalSeconds: r.get('amqp.heartbeat-interval-seconds'),
+    connectTimeoutSeconds: r.get('amqp.connect-timeout-seconds'),
+    reconnectMaxDelaySeconds: orDefault('amqp.reconnect-max-delay-seconds'),
   };
 }

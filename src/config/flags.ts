@@ -17,6 +17,8 @@ export interface FlagSpec<T = unknown> {
   readonly repeatable?: boolean;
   /** A flag that may stand alone (`--fix`) means `true`. */
   readonly boolean?: boolean;
+  /** The short form a person types beside the namespaced one: `tail --count` for `--tail.count`. */
+  readonly short?: string;
   readonly commands: readonly CommandName[];
   readonly schema: z.ZodType<T, string | string[]>;
 }
@@ -259,12 +261,14 @@ export const FLAGS = {
     schema: int(0, 10_000_000),
   },
   'tail.output': {
+    short: 'output',
     help: 'text (one readable line per notification) or json (the inner message, one per line)',
     default: 'text',
     commands: ['tail'],
     schema: oneOf(['text', 'json']),
   },
   'tail.raw': {
+    short: 'raw',
     help: 'Print each body as received (the oslo envelope) instead; wins over --tail.output',
     default: 'false',
     boolean: true,
@@ -272,30 +276,35 @@ export const FLAGS = {
     schema: bool,
   },
   'tail.event-type': {
+    short: 'event-type',
     help: 'Only event types matching this glob (* and ?), repeatable, e.g. compute.instance.*',
     repeatable: true,
     commands: ['tail'],
     schema: globs,
   },
   'tail.priority': {
+    short: 'priority',
     help: 'Only this priority (info, warn, error, ...; any case), repeatable',
     repeatable: true,
     commands: ['tail'],
     schema: priorities,
   },
   'tail.host': {
+    short: 'host',
     help: "Only this host, a glob matching the publisher's or the instance's host, repeatable",
     repeatable: true,
     commands: ['tail'],
     schema: globs,
   },
   'tail.count': {
+    short: 'count',
     help: 'Stop after printing this many notifications (0: never)',
     default: '0',
     commands: ['tail'],
     schema: int(0, 1_000_000_000),
   },
   'tail.show-secrets': {
+    short: 'show-secrets',
     help: 'Print the request context tokens and URL passwords instead of ***',
     default: 'false',
     boolean: true,
@@ -303,12 +312,14 @@ export const FLAGS = {
     schema: bool,
   },
   'check.wait-seconds': {
+    short: 'wait-seconds',
     help: 'How long to wait for one notification to prove they flow (0: skip that check)',
     default: '10',
     commands: ['check'],
     schema: int(0, 3600),
   },
   'check.fix': {
+    short: 'fix',
     help: 'Declare what is missing: the exchange as oslo does, the queue and bindings as serve does',
     default: 'false',
     boolean: true,
@@ -324,27 +335,55 @@ export const FLAGS = {
   'log.level': { help: 'debug, info, warn or error', default: 'info', commands: ALL, schema: oneOf(['debug', 'info', 'warn', 'error']) },
   'log.format': { help: 'json or logfmt', default: 'json', commands: ALL, schema: oneOf(['json', 'logfmt']) },
   'simulate.count': {
+    short: 'count',
     help: 'Notifications to publish (0: until --simulate.duration-seconds)',
     default: '1000',
     commands: ['simulate'],
     schema: int(0, 1_000_000_000),
   },
   'simulate.duration-seconds': {
+    short: 'duration-seconds',
     help: 'Stop after this long (0: until --simulate.count)',
     default: '0',
     commands: ['simulate'],
     schema: number(0, 30 * 86400),
   },
   'simulate.rate': {
+    short: 'rate',
     help: 'Notifications per second (0: as fast as the broker takes them)',
     default: '50',
     commands: ['simulate'],
     schema: number(0, 1_000_000),
   },
-  'simulate.hosts': { help: 'Compute hosts to spread instances over', default: '10', commands: ['simulate'], schema: int(1, 100_000) },
-  'simulate.error-ratio': { help: 'Share of builds that fail (0..1)', default: '0.05', commands: ['simulate'], schema: number(0, 1) },
-  'simulate.exists': { help: 'Emit the hourly exists audit bursts', default: 'false', boolean: true, commands: ['simulate'], schema: bool },
-  'simulate.seed': { help: 'Seed for a reproducible run', default: '1', commands: ['simulate'], schema: int(0, 2 ** 32 - 1) },
+  'simulate.hosts': {
+    short: 'hosts',
+    help: 'Compute hosts to spread instances over',
+    default: '10',
+    commands: ['simulate'],
+    schema: int(1, 100_000),
+  },
+  'simulate.error-ratio': {
+    short: 'error-ratio',
+    help: 'Share of builds that fail (0..1)',
+    default: '0.05',
+    commands: ['simulate'],
+    schema: number(0, 1),
+  },
+  'simulate.exists': {
+    short: 'exists',
+    help: 'Emit the hourly exists audit bursts',
+    default: 'false',
+    boolean: true,
+    commands: ['simulate'],
+    schema: bool,
+  },
+  'simulate.seed': {
+    short: 'seed',
+    help: 'Seed for a reproducible run',
+    default: '1',
+    commands: ['simulate'],
+    schema: int(0, 2 ** 32 - 1),
+  },
 } satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;

@@ -1,5 +1,6 @@
 import type { ActivitySummary } from '../metrics/recent-activity.js';
 import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection } from './activity-view.js';
+import type { Setting } from '../config/config.js';
 import { escapeHtml } from './html.js';
 
 export interface LandingInfo {
@@ -9,8 +10,8 @@ export interface LandingInfo {
   readonly exchanges: readonly string[];
   readonly topics: readonly string[];
   readonly queue: string;
-  /** Flag → value, already redacted. */
-  readonly settings: Readonly<Record<string, string>>;
+  /** Every flag of serve, its value already redacted, and where it came from. */
+  readonly settings: readonly Setting[];
   /** The live summary; the page refreshes it in place when present. */
   readonly activity?: ActivitySummary;
 }
@@ -20,8 +21,8 @@ export { escapeHtml };
 /** The landing page, in the style of the Prometheus exporters: what runs, how, and where the metrics are. */
 export function landingPage(info: LandingInfo): string {
   const e = escapeHtml;
-  const rows = Object.entries(info.settings)
-    .map(([k, v]) => `<tr><td><code>--${e(k)}</code></td><td><code>${e(v)}</code></td></tr>`)
+  const rows = info.settings
+    .map((s) => `<tr><td><code>--${e(s.flag)}</code></td><td><code>${e(s.value)}</code></td><td>${e(s.source)}</td></tr>`)
     .join('\n');
   const bindings = info.exchanges
     .flatMap((x) => info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code></li>`))
@@ -48,6 +49,7 @@ ${bindings}
 </ul>
 <h2>Settings</h2>
 <table>
+<tr><th>flag</th><th>value</th><th>source</th></tr>
 ${rows}
 </table>
 </body>

@@ -1,4 +1,5 @@
-import type { NotificationFormat, RawFlags } from '../config/config.js';
+import type { RawFlags } from '../config/config.js';
+import { topicsFor, type NotificationFormat } from './format.js';
 import type { NovaNotificationSettings } from './conf.js';
 
 /**
@@ -20,11 +21,7 @@ export function flagsFromNovaConf(settings: NovaNotificationSettings): RawFlags 
  * so which lists count depends on the format in effect (a flag may override nova.conf's).
  */
 export function novaTopics(settings: NovaNotificationSettings, format: NotificationFormat): string[] {
-  const legacy = settings.topics ?? ['notifications'];
-  const versioned = settings.versionedTopics ?? ['versioned_notifications'];
-  if (format === 'unversioned') return legacy;
-  if (format === 'versioned') return versioned;
-  return [...legacy, ...versioned];
+  return topicsFor(format, { legacy: settings.topics, versioned: settings.versionedTopics });
 }
 
 /** Why Nova, configured like this, publishes nothing; undefined when it does publish. */

@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildConfig, ConfigError, type RawFlags } from '../../src/config/config.js';
+import { buildConfig, ConfigError, type Config, type RawFlags } from '../../src/config/config.js';
+
+const shownValue = (c: Config, flag: string): string | undefined => c.settings.find((s) => s.flag === flag)?.value;
 import { FLAGS, envName } from '../../src/config/flags.js';
 
 describe('buildConfig', () => {
@@ -40,9 +42,9 @@ describe('buildConfig', () => {
 
   test('shows settings with every password masked', () => {
     const c = buildConfig({ 'amqp.url': 'rabbit://nova:hunter2@ctl1,nova:hunter3@ctl2/nova' }, {});
-    const shown = JSON.stringify(c.display);
+    const shown = JSON.stringify(c.settings);
     assert.ok(!shown.includes('hunter2') && !shown.includes('hunter3'), shown);
-    assert.equal(c.display['amqp.url'], 'amqp://nova:***@ctl1:5672,nova:***@ctl2:5672/nova');
+    assert.equal(shownValue(c, 'amqp.url'), 'amqp://nova:***@ctl1:5672,nova:***@ctl2:5672/nova');
   });
 
   test('env names follow one rule', () => {
@@ -110,7 +112,7 @@ describe('bad configuration fails with one line naming the setting', () => {
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(err.code, 2);
-    assert.match(err.stderr, /unknown option '--amqp.nope=1'/);
+    assert.equal(err.stderr, 'openstack-notification-exporter: unknown flag --amqp.nope=1\n');
   });
 });
 
@@ -120,4 +122,47 @@ test('the README documents every flag with its environment variable', () => {
     assert.ok(readme.includes(`\`--${name}\``), `README misses --${name}`);
     assert.ok(readme.includes(`\`${envName(name)}\``), `README misses ${envName(name)}`);
   }
+});
+
+describe('the command line forgives and stays short', () => {
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  test('a mistyped flag or command is one line with the suggestion, exit 2', async () => {
+    for (const [args, line] of [
+      [['--amqp.prefech', '3'], 'unknown flag --amqp.prefech: did you mean --amqp.prefetch?'],
+      [['tial'], 'unknown command tial: did you mean tail?'],
+      [['tail', '--cout', '3'], 'unknown flag --cout: did you mean --count?'],
+    ] as const) {
+      const r = await run([...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr, `openstack-notification-exporter: ${line}\n`);
+    }
+  });
+
+  test('help speaks plainly: no library jargon, short forms shown', async () => {
+    const r = await run(['check', '--help']);
+    assert.doesNotMatch(r.stdout, /preset|\[bool\]/);
+    assert.match(r.stdout, /--fix +Declare what is missing/);
+    assert.match(r.stdout, /--wait-seconds <value>/);
+  });
+});
+
+test('short forms and namespaced flags are the same setting, each with its source', () => {
+  const short = buildConfig({ 'tail.count': '3', 'tail.priority': ['warning'] }, { TAIL_HOST: 'cmp-*' }, { command: 'tail' });
+  assert.equal(short.tail.count, 3);
+  assert.deepEqual(short.tail.priorities, ['WARN']);
+  assert.deepEqual(short.tail.hosts, ['cmp-*']);
+  const source = (flag: string) => short.settings.find((s) => s.flag === flag)?.source;
+  assert.equal(source('tail.count'), 'flag');
+  assert.equal(source('tail.host'), 'TAIL_HOST');
+  assert.equal(source('tail.output'), 'default');
+  // tail builds only its own configuration: serve's settings are not among its flags.
+  assert.equal(
+    short.settings.find((s) => s.flag === 'web.listen-address'),
+    undefined,
+  );
 });

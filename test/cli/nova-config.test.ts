@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildConfig, ConfigError, type RawFlags } from '../../src/config/config.js';
+import { buildConfig, ConfigError, type Config, type RawFlags } from '../../src/config/config.js';
+
+const shownValue = (c: Config, flag: string): string | undefined => c.settings.find((s) => s.flag === flag)?.value;
 import { startCli } from '../support/cli.js';
 
 const NOVA_CONF = '/etc/nova/nova.conf';
@@ -21,7 +23,7 @@ const withConf = (
 describe('--nova.config-file', () => {
   test('takes transport_url, the topics for the format, notification_format and control_exchange', () => {
     const c = withConf(fixture('versioned-topics.conf'));
-    assert.equal(c.display['amqp.url'], 'amqp://nova:***@ctl:5672/');
+    assert.equal(shownValue(c, 'amqp.url'), 'amqp://nova:***@ctl:5672/');
     assert.equal(c.amqp.address.hosts[0]?.password, 'secret');
     assert.deepEqual(c.amqp.exchanges, ['compute']);
     assert.equal(c.nova.notificationFormat, 'both');
@@ -241,6 +243,6 @@ describe('the flags of tail, check and simulate', () => {
   test('the management URL is shown with its password masked', () => {
     const c = buildConfig({ 'management.url': 'http://admin:hunter2@rabbit:15672' }, {}, { command: 'check' });
     assert.equal(c.check.managementUrl, 'http://admin:hunter2@rabbit:15672');
-    assert.equal(c.display['management.url'], 'http://admin:***@rabbit:15672');
+    assert.equal(shownValue(c, 'management.url'), 'http://admin:***@rabbit:15672');
   });
 });

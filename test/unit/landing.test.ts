@@ -12,7 +12,7 @@ const info: LandingInfo = {
   exchanges: ['nova'],
   topics: ['notifications'],
   queue: 'q',
-  settings: {},
+  settings: [],
 };
 
 test('the live summary escapes every name it shows', () => {
