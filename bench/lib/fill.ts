@@ -8,7 +8,6 @@ import type { ChannelModel } from 'amqplib';
 import { EXCHANGE } from './broker.js';
 import type { CorpusMessage } from './corpus.js';
 
-
 export interface FillResult {
   readonly messages: number;
   readonly seconds: number;
