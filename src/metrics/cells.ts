@@ -31,7 +31,7 @@ export class CellMetric {
     public name: string,
     readonly help: string,
     readonly type: 'counter' | 'gauge',
-    private readonly labelNames: readonly string[],
+    readonly labelNames: readonly string[],
     registry: Registry,
   ) {
     registry.registerMetric(this as unknown as Metric);
