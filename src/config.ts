@@ -68,7 +68,12 @@ export interface SimulateConfig {
 export interface Config {
   readonly amqp: AmqpConfig;
   readonly nova: NovaConfig;
-  readonly web: { readonly listenAddress: ListenAddress; readonly telemetryPath: string };
+  readonly web: {
+    readonly listenAddresses: readonly ListenAddress[];
+    readonly telemetryPath: string;
+    /** exporter-toolkit's web configuration file, already checked once. */
+    readonly configFile: string | undefined;
+  };
   readonly metrics: MetricsConfig;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'logfmt' };
   readonly tail: TailConfig;
@@ -172,7 +177,7 @@ export function buildConfig(cli: RawFlags, env: Readonly<Record<string, string |
   return Object.freeze({
     amqp: amqpConfig(v, format),
     nova: { notificationFormat: format, configFile: novaFile, silentReason: nova && silentNovaReason(nova) },
-    web: { listenAddress: v['web.listen-address'], telemetryPath: v['web.telemetry-path'] },
+    web: { listenAddresses: v['web.listen-address'], telemetryPath: v['web.telemetry-path'], configFile: v['web.config.file'] },
     metrics: {
       maxHosts: v['metrics.max-hosts'],
       maxLabelValues: v['metrics.max-label-values'],

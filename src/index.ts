@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { AddressInfo } from 'node:net';
 import { Consumer } from './amqp/consumer.js';
 import type { Config } from './config.js';
-import { createApp, listen } from './http/server.js';
+import { serveHttp } from './http/listeners.js';
+import { createApp } from './http/server.js';
 import { RateLimitedLog, type Logger } from './log.js';
 import { ActionTracker } from './metrics/action-tracker.js';
 import { ExporterMetrics, type ExporterMetricsSources } from './metrics/exporter-metrics.js';
@@ -113,8 +112,8 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
   });
 
   const app = createApp({
-    host: config.web.listenAddress.host,
-    port: config.web.listenAddress.port,
+    host: config.web.listenAddresses[0]?.host,
+    port: config.web.listenAddresses[0]?.port ?? 0,
     telemetryPath: config.web.telemetryPath,
     registry,
     ready: () => consumer.state === 'consuming',
@@ -130,9 +129,8 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
     activity: () => activity.summary(),
     log,
   });
-  const server: Server = await listen(app, config.web.listenAddress.host, config.web.listenAddress.port);
-  const port = (server.address() as AddressInfo).port;
-  log.info({ address: `${config.web.listenAddress.host ?? ''}:${port}`, version: VERSION }, 'listening');
+  const web = await serveHttp(app, { addresses: config.web.listenAddresses, webConfigFile: config.web.configFile, log });
+  const { port } = web;
   consumer.start();
 
   return {
@@ -140,10 +138,7 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
     registry,
     async stop() {
       await consumer.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await web.close();
     },
   };
 }
