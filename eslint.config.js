@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'src/cli.ts', 'src/simulate/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli.ts', 'src/simulate/**'],
     rules: { 'no-console': 'off' },
   },
 );

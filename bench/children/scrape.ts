@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
-import { createApp, listen } from '../../src/http/server.js';
+import { createApp } from '../../src/http/server.js';
 import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry, openMetricsView } from '../../src/metrics/registry.js';
@@ -162,7 +162,9 @@ for (const target of sizes) {
     landing: () => ({}) as never,
     log,
   } as Parameters<typeof createApp>[0]);
-  const exporterServer = await listen(app, '127.0.0.1', 0);
+  // The exporter's app on a plain server, as serve runs it without --web.config.file.
+  const exporterServer = createServer(app);
+  await new Promise<void>((resolve) => exporterServer.listen(0, '127.0.0.1', resolve));
   const bareServer = await serveBare(bare, omBare);
   const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/metrics`;
   const get = (s: Server, accept?: string) => async (): Promise<Scrape> => {

@@ -3,12 +3,11 @@
  * direction the data flows: queue → pipeline (decode, dedup, map, bound labels, count) →
  * registry → HTTP. Nothing here is built before what it needs exists.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { Consumer } from '../amqp/consumer.js';
 import type { ConfigFor } from '../config/config.js';
-import { createApp, listen } from '../http/server.js';
+import { serveHttp } from '../http/listeners.js';
+import { createApp } from '../http/server.js';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { InstanceMetrics } from '../metrics/instance-metrics.js';
@@ -124,23 +123,18 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     activity: () => activity.summary(),
     log,
   });
-  const server: Server = await listen(app, web.listenAddress.host, web.listenAddress.port);
-  const port = (server.address() as AddressInfo).port;
-  log.info({ address: `${web.listenAddress.host ?? ''}:${port}`, version: VERSION }, 'listening');
+  const http = await serveHttp(app, { addresses: web.listenAddresses, webConfigFile: web.configFile, log });
   const expiry = setInterval(() => expire(now()), EXPIRE_EVERY_MS);
   expiry.unref();
   consumer.start();
 
   return {
-    port,
+    port: http.port,
     registry,
     async stop() {
       clearInterval(expiry);
       await consumer.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await http.close();
     },
   };
 }

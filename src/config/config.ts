@@ -83,7 +83,12 @@ interface CommonConfig {
 export interface ConfigByCommand {
   readonly serve: CommonConfig & {
     readonly amqp: AmqpConfig;
-    readonly web: { readonly listenAddress: ListenAddress; readonly telemetryPath: string };
+    readonly web: {
+      readonly listenAddresses: readonly ListenAddress[];
+      readonly telemetryPath: string;
+      /** exporter-toolkit's web configuration file, already checked once. */
+      readonly configFile: string | undefined;
+    };
     readonly metrics: MetricsConfig;
   };
   readonly tail: CommonConfig & { readonly amqp: AmqpConfig; readonly tail: TailConfig };
@@ -211,7 +216,11 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
       ? {
           ...common,
           amqp,
-          web: { listenAddress: r.get('web.listen-address'), telemetryPath: r.get('web.telemetry-path') },
+          web: {
+            listenAddresses: r.get('web.listen-address'),
+            telemetryPath: r.get('web.telemetry-path'),
+            configFile: r.get('web.config.file'),
+          },
           metrics: {
             maxHosts: r.get('metrics.max-hosts'),
             maxLabelValues: r.get('metrics.max-label-values'),

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
 import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
+import { webConfigFile } from '../http/web-config-flag.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
@@ -222,7 +223,19 @@ export const FLAGS = {
     commands: ALL,
     schema: optionalText,
   },
-  'web.listen-address': { help: 'Address for /metrics and the landing page', default: ':9851', commands: ['serve'], schema: listenAddress },
+  'web.listen-address': {
+    help: 'Address for /metrics and the landing page, repeatable (e.g. :9851, [::1]:9851)',
+    default: [':9851'],
+    repeatable: true,
+    commands: ['serve'],
+    schema: z.array(listenAddress).min(1, { error: 'needs at least one value' }),
+  },
+  'web.config.file': {
+    help: 'exporter-toolkit web configuration (TLS, basic auth, headers); see docs/security.md',
+    default: '',
+    commands: ['serve'],
+    schema: webConfigFile,
+  },
   'web.telemetry-path': { help: 'Path under which metrics are served', default: '/metrics', commands: ['serve'], schema: urlPath },
   'metrics.max-hosts': {
     help: 'Distinct host label values before new ones become "other"',

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
@@ -61,21 +60,4 @@ export function createApp(options: HttpOptions): express.Express {
     res.status(404).type('text/plain').send('Not found\n');
   });
   return app;
-}
-
-/** Listens and resolves once bound, so a busy port fails start-up with one clear line. */
-export function listen(app: express.Express, host: string | undefined, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = host === undefined ? app.listen(port) : app.listen(port, host);
-    server.once('listening', () => resolve(server));
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        new Error(
-          err.code === 'EADDRINUSE'
-            ? `--web.listen-address: ${host ?? ''}:${port} is already in use`
-            : `--web.listen-address: cannot listen on ${host ?? ''}:${port} (${err.code ?? err.message})`,
-        ),
-      );
-    });
-  });
 }

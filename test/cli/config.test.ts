@@ -16,7 +16,7 @@ describe('buildConfig', () => {
     assert.deepEqual(c.amqp.topics, ['notifications']);
     assert.equal(c.amqp.queue, 'openstack-notification-exporter');
     assert.equal(c.amqp.exchangeDurable, false);
-    assert.deepEqual(c.web.listenAddress, { host: undefined, port: 9851 });
+    assert.deepEqual(c.web.listenAddresses, [{ host: undefined, port: 9851 }]);
     assert.equal(c.web.telemetryPath, '/metrics');
     assert.equal(c.nova.notificationFormat, 'unversioned');
     assert.ok(Object.isFrozen(c));
@@ -33,7 +33,7 @@ describe('buildConfig', () => {
     const c = buildConfig({ 'amqp.prefetch': '70' }, env);
     assert.deepEqual(c.amqp.exchanges, ['nova', 'cinder']);
     assert.equal(c.amqp.prefetch, 70);
-    assert.deepEqual(c.web.listenAddress, { host: '127.0.0.1', port: 9999 });
+    assert.deepEqual(c.web.listenAddresses, [{ host: '127.0.0.1', port: 9999 }]);
   });
 
   test('repeatable flags accumulate', () => {

@@ -56,8 +56,8 @@ async function runHealthcheck(argv: readonly string[], port: number): Promise<nu
 describe('docker-compose.yml', () => {
   test('docker-compose accepts it, with every service, healthcheck and start order', async () => {
     const services = await composeConfig();
-    assert.deepEqual(Object.keys(services).sort(), ['exporter', 'grafana', 'prometheus', 'rabbitmq', 'simulator']);
-    const { rabbitmq, exporter, simulator, prometheus, grafana } = services;
+    assert.deepEqual(Object.keys(services).sort(), ['alertmanager', 'exporter', 'grafana', 'prometheus', 'rabbitmq', 'simulator']);
+    const { rabbitmq, exporter, simulator, prometheus, grafana, alertmanager } = services;
 
     assert.equal(rabbitmq?.image, 'rabbitmq:3-management');
     assert.match(healthCommand(rabbitmq), /^CMD rabbitmq-diagnostics -q ping$/);
@@ -89,6 +89,14 @@ describe('docker-compose.yml', () => {
     assert.ok(prometheus?.depends_on?.['exporter']);
     assert.ok(JSON.stringify(prometheus?.ports).includes('9090'));
 
+    assert.match(alertmanager?.image ?? '', /^prom\/alertmanager:/);
+    assert.ok(
+      mounts(alertmanager).includes(`${path.join(PROMETHEUS_DIR, 'alertmanager.yml')}:/etc/alertmanager/alertmanager.yml:ro`),
+      mounts(alertmanager).join(),
+    );
+    assert.ok((alertmanager?.command as string[]).includes('--config.file=/etc/alertmanager/alertmanager.yml'));
+    assert.ok(prometheus?.depends_on?.['alertmanager']);
+
     assert.match(grafana?.image ?? '', /^grafana\/grafana:/);
     assert.ok(
       mounts(grafana).includes(`${path.join(DASHBOARDS_DIR, 'provisioning')}:/etc/grafana/provisioning:ro`),
@@ -100,6 +108,17 @@ describe('docker-compose.yml', () => {
     assert.ok(existsSync(path.join(DASHBOARDS_DIR, path.relative('/var/lib/grafana/dashboards', home))), home);
   });
 
+  test('runs the image hardened: non-root, read-only root, no capability, no privilege gain', async () => {
+    const services = await composeConfig();
+    for (const name of ['exporter', 'simulator']) {
+      const s = services[name];
+      assert.equal(s?.user, '1000:1000', `${name} user`);
+      assert.equal(s?.read_only, true, `${name} read_only`);
+      assert.deepEqual(s?.cap_drop, ['ALL'], `${name} cap_drop`);
+      assert.deepEqual(s?.security_opt, ['no-new-privileges:true'], `${name} security_opt`);
+    }
+  });
+
   test('takes the broker credentials from the environment', async () => {
     const services = await composeConfig({ RABBITMQ_USER: 'ops', RABBITMQ_PASSWORD: 's3cret', GRAFANA_ADMIN_PASSWORD: 'gr4f' });
     assert.equal(services['rabbitmq']?.environment?.['RABBITMQ_DEFAULT_USER'], 'ops');
@@ -109,11 +128,16 @@ describe('docker-compose.yml', () => {
     assert.equal(services['grafana']?.environment?.['GF_SECURITY_ADMIN_PASSWORD'], 'gr4f');
   });
 
-  test('Prometheus scrapes the exporter service, Grafana finds Prometheus and the dashboards', () => {
+  test('Prometheus scrapes the exporter service and alerts Alertmanager, Grafana finds Prometheus and the dashboards', () => {
     const prom = parse(readFileSync(path.join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as {
       rule_files: string[];
       scrape_configs: { static_configs: { targets: string[] }[] }[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
     };
+    assert.deepEqual(
+      prom.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets)),
+      ['alertmanager:9093'],
+    );
     assert.deepEqual(
       prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets)),
       ['exporter:9851'],
@@ -157,14 +181,18 @@ describe('Dockerfile', () => {
       .join('\n');
     assert.match(buildRuns, /npm ci\b/);
     assert.match(buildRuns, /npm run build\b/);
-    assert.match(final.from, /^node:20-(slim|alpine)\b/);
+    // Node 20 reached its end of life in April 2026: an LTS line still supported, the same in both stages.
+    assert.match(final.from, /^node:(22|24)-(slim|alpine)$/);
+    assert.equal(build.from.split(' ')[0], final.from);
     assert.match(args('RUN').join('\n'), /npm ci --omit=dev\b/);
     assert.ok(
       args('COPY').some((a) => /^--from=\S+ \/app\/dist\b/.test(a)),
       'dist from the build stage',
     );
     const user = args('USER').at(-1) ?? 'root';
-    assert.ok(!['root', '0', '0:0'].includes(user), `USER ${user}`);
+    // Numeric, so Kubernetes' runAsNonRoot can check it; the one compose and the manifests run as.
+    assert.equal(user, '1000:1000');
+    assert.equal(composeServices()['exporter']?.user, user);
     assert.deepEqual(args('EXPOSE'), ['9851']);
     assert.deepEqual(args('ENTRYPOINT'), ['["node", "dist/cli.js"]']);
     assert.deepEqual(args('CMD'), ['["serve"]']);

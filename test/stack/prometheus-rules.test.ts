@@ -44,6 +44,15 @@ test('promtool check config prometheus/prometheus.yml', () => {
   promtool('check', 'config', 'prometheus/prometheus.yml');
 });
 
+test('amtool check-config prometheus/alertmanager.yml', () => {
+  const result = spawnSync(process.env.AMTOOL ?? 'amtool', ['check-config', 'prometheus/alertmanager.yml'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (result.error) assert.fail(`cannot run amtool (apt-get install prometheus-alertmanager, or set AMTOOL): ${result.error.message}`);
+  assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+});
+
 test('promtool test rules prometheus/alerts.test.yml', () => {
   promtool('test', 'rules', 'prometheus/alerts.test.yml');
 });

@@ -16,7 +16,9 @@ export interface CliRun {
 
 export function startCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
   // No AMQP_* / NOVA_* from the developer's shell may change what a test runs.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AMQP|NOVA|TAIL|CHECK|SIMULATE|MANAGEMENT|LOG)_/.test(k)));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AMQP|NOVA|TAIL|CHECK|SIMULATE|MANAGEMENT|LOG|WEB)_/.test(k)),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { stdout: '', stderr: '' };
   const waiters: { stream: 'stdout' | 'stderr'; pattern: RegExp; resolve: (s: string) => void }[] = [];

@@ -14,6 +14,10 @@ export interface ComposeService {
   volumes?: unknown[];
   healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
+  user?: string;
+  read_only?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
 }
 
 /** `${VAR:-default}` as compose reads it with none of the variables set. */
@@ -21,7 +25,7 @@ const withDefaults = (text: string): string => text.replace(/\$\{\w+:-([^}]*)\}/
 
 /** docker-compose.yml as written (anchors resolved, variables at their defaults). */
 export function composeServices(): Record<string, ComposeService> {
-  const doc = parse(withDefaults(readFileSync(COMPOSE_FILE, 'utf8'))) as { services: Record<string, ComposeService> };
+  const doc = parse(withDefaults(readFileSync(COMPOSE_FILE, 'utf8')), { merge: true }) as { services: Record<string, ComposeService> };
   return doc.services;
 }
 

@@ -59,6 +59,10 @@ export interface PrometheusOptions {
   /** Rule files; default the repository's prometheus/alerts.yml. */
   readonly ruleFiles?: readonly string[];
   readonly intervalSeconds?: number;
+  /** Merged into every scrape job: scheme, basic_auth, tls_config for a secured exporter. */
+  readonly scrape?: Readonly<Record<string, unknown>>;
+  /** Prometheus's `alerting:` section, to send alerts to an Alertmanager. */
+  readonly alerting?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -70,6 +74,7 @@ export async function localPrometheusConfig(options: PrometheusOptions): Promise
     global: Record<string, string>;
     rule_files: string[];
     scrape_configs: { static_configs: { targets: string[] }[] }[];
+    alerting?: unknown;
   };
   const every = `${options.intervalSeconds ?? 1}s`;
   config.global = { ...config.global, scrape_interval: every, evaluation_interval: every };
@@ -77,6 +82,10 @@ export async function localPrometheusConfig(options: PrometheusOptions): Promise
   for (const job of config.scrape_configs) {
     for (const sc of job.static_configs) sc.targets = sc.targets.map((t) => (t === 'exporter:9851' ? options.target : t));
   }
+  if (options.scrape) config.scrape_configs = config.scrape_configs.map((job) => ({ ...job, ...options.scrape }));
+  // The stack's Alertmanager (alertmanager:9093) does not exist here: only the one a test gives.
+  if (options.alerting) config.alerting = options.alerting;
+  else delete config.alerting;
   return stringify(config);
 }
 

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { buildConfig, ConfigError } from '../../src/config/config.js';
+import { loadWebConfig, readWebConfig, type WebConfig } from '../../src/http/web-config.js';
+import { WebGuard } from '../../src/http/web-guard.js';
+
+// Files in the manner of exporter-toolkit's web/testdata, with the self-signed pair it also
+// ships (server.crt/server.key; other.key belongs to no certificate here).
+const DIR = new URL('../fixtures/web-config/', import.meta.url).pathname;
+const at = (f: string): string => path.join(DIR, f);
+
+// Each bad file and the exact line it gives: what is wrong, where, and never a secret.
+const BAD: Record<string, string> = {
+  'junk.bad.yml': 'line 1: not a mapping of tls_server_config, http_server_config, basic_auth_users, rate_limit',
+  'unknown-key.bad.yml': 'line 3: unknown key tls_server_config.cert_filse',
+  'unknown-top-key.bad.yml': 'line 2: unknown key tls_config',
+  'duplicate-key.bad.yml': 'line 3: Map keys must be unique',
+  'cert-file-empty.bad.yml': 'tls_server_config: missing one of cert or cert_file',
+  'key-file-empty.bad.yml': 'tls_server_config: missing one of key or key_file',
+  'cert-file-missing.bad.yml': `failed to read cert_file (${at('somefile')}): no such file`,
+  'key-mismatch.bad.yml': `failed to load X509KeyPair from ${at('server.crt')} and ${at('other.key')}: key values mismatch`,
+  'client-ca-without-policy.bad.yml': "tls_server_config: client CA's have been configured without a Client Auth Policy",
+  'client-auth-type.bad.yml': 'line 4: tls_server_config.client_auth_type: invalid ClientAuth: RequireAndVerify',
+  'tls-version.bad.yml': 'line 4: tls_server_config.min_version: unknown TLS version: TLS111',
+  'tls-versions-crossed.bad.yml': 'tls_server_config: min_version is above max_version',
+  'cipher.bad.yml': 'line 6: tls_server_config.cipher_suites.1: unknown cipher: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048',
+  'curve.bad.yml': 'line 5: tls_server_config.curve_preferences.0: unknown curve: CurveP257',
+  'password-not-hashed.bad.yml': `basic_auth_users.prometheus: not a bcrypt hash (htpasswd -nBC 10 "" | tr -d ':\\n' makes one)`,
+  'users-list.bad.yml': 'line 2: basic_auth_users must be a mapping',
+  'header-not-allowed.bad.yml': 'http_server_config.headers: HTTP header "Content-Type" can not be configured',
+  'header-value.bad.yml':
+    'http_server_config.headers: invalid value for X-Frame-Options. Expected one of: "deny" "sameorigin", but got: "allow"',
+  'http2.bad.yml': 'line 2: http_server_config.http2: must be true or false',
+  'rate-limit.bad.yml': 'rate_limit.interval: not a duration: "1 second" (e.g. 1s, 250ms)',
+  'nonexistent.yml': 'cannot be read: no such file',
+};
+
+const errorOf = (file: string): string => {
+  try {
+    readWebConfig(at(file));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'loaded';
+};
+
+describe('web configuration file (exporter-toolkit format)', () => {
+  test('every bad file in the fixtures has its expected error', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.bad.yml'));
+    assert.deepEqual(
+      files.sort(),
+      Object.keys(BAD)
+        .filter((f) => f !== 'nonexistent.yml')
+        .sort(),
+    );
+  });
+
+  for (const [file, expected] of Object.entries(BAD)) {
+    test(`${file}: ${expected}`, () => {
+      assert.equal(errorOf(file), expected);
+    });
+  }
+
+  test('a bad file stops start-up with one line naming the flag, the file and the key', () => {
+    const file = at('unknown-key.bad.yml');
+    assert.throws(
+      () => buildConfig({ 'web.config.file': file }, {}),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message === `invalid --web.config.file: "${file}" line 3: unknown key tls_server_config.cert_filse`,
+    );
+    assert.throws(
+      () => buildConfig({}, { WEB_CONFIG_FILE: at('password-not-hashed.bad.yml') }),
+      (err: unknown) =>
+        err instanceof ConfigError && /^invalid --web\.config\.file \(from WEB_CONFIG_FILE\): .* not a bcrypt hash/.test(err.message),
+    );
+  });
+
+  test('never quotes a password or a hash back', () => {
+    assert.doesNotMatch(errorOf('password-not-hashed.bad.yml'), /hunter2/);
+    assert.doesNotMatch(errorOf('duplicate-key.bad.yml'), /\$2b\$/);
+  });
+
+  test('an empty file means plain HTTP without authentication', () => {
+    const c = loadWebConfig(at('empty.good.yml'));
+    assert.equal(c.tls, undefined);
+    assert.equal(c.users.size, 0);
+    assert.deepEqual(c.headers, {});
+  });
+
+  test('every key of the format, with paths relative to the file and Go names mapped to OpenSSL ones', () => {
+    const c = loadWebConfig(at('full.good.yml'));
+    assert.deepEqual(c.tls, {
+      certFile: at('server.crt'),
+      keyFile: at('server.key'),
+      clientCaFile: at('server.crt'),
+      cert: undefined,
+      key: undefined,
+      clientCa: undefined,
+      clientAuthType: 'VerifyClientCertIfGiven',
+      clientAllowedSans: ['localhost'],
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      // TLS 1.3 suites are not configurable, in Go as in OpenSSL's cipher list.
+      ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+      honorCipherOrder: false,
+      ecdhCurve: 'X25519:P-256',
+    });
+    assert.deepEqual(c.headers, {
+      'X-Frame-Options': 'deny',
+      'X-Content-Type-Options': 'nosniff',
+      'Strict-Transport-Security': 'max-age=31536000',
+    });
+    assert.deepEqual([...c.users.keys()], ['prometheus']);
+    assert.deepEqual(c.rateLimit, { intervalMs: 100, burst: 20 });
+    assert.deepEqual(c.files, [at('full.good.yml'), at('server.crt'), at('server.key'), at('server.crt')]);
+  });
+
+  test('TLS defaults as the toolkit: TLS 1.2 to 1.3, no client certificate, server cipher order', () => {
+    const minimal = readWebConfigText(`tls_server_config:\n  cert_file: ${at('server.crt')}\n  key_file: ${at('server.key')}\n`);
+    assert.equal(minimal.tls?.minVersion, 'TLSv1.2');
+    assert.equal(minimal.tls?.maxVersion, 'TLSv1.3');
+    assert.equal(minimal.tls?.clientAuthType, 'NoClientCert');
+    assert.equal(minimal.tls?.honorCipherOrder, true);
+    assert.equal(minimal.tls?.ciphers, undefined);
+  });
+});
+
+function readWebConfigText(text: string): WebConfig {
+  const dir = mkdtempSync(path.join(tmpdir(), 'osne-web-config-'));
+  try {
+    writeFileSync(path.join(dir, 'web.yml'), text);
+    return loadWebConfig(path.join(dir, 'web.yml'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A response that records what the guard did. */
+function fakeExchange(authorization?: string): {
+  req: IncomingMessage;
+  res: ServerResponse;
+  sent: { status?: number; headers: Record<string, string> };
+} {
+  const sent: { status?: number; headers: Record<string, string> } = { headers: {} };
+  const res = {
+    set statusCode(s: number) {
+      sent.status = s;
+    },
+    setHeader(name: string, value: string) {
+      sent.headers[name.toLowerCase()] = value;
+    },
+    end() {},
+  } as unknown as ServerResponse;
+  const req = { headers: authorization ? { authorization } : {} } as IncomingMessage;
+  return { req, res, sent };
+}
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('web guard (the toolkit handler: headers, rate limit, basic auth)', () => {
+  // full.good.yml's rate limit would answer 429 to a quick series of checks.
+  const config: WebConfig = { ...loadWebConfig(at('full.good.yml')), rateLimit: undefined };
+
+  test('the right password passes; a wrong one, an unknown user or none gets 401 with WWW-Authenticate', async () => {
+    const guard = new WebGuard(() => config);
+    for (const [authorization, ok] of [
+      [basic('prometheus', 's3cret-pass'), true],
+      [basic('prometheus', 'wrong'), false],
+      [basic('nobody', 's3cret-pass'), false],
+      [undefined, false],
+      ['Bearer abc', false],
+    ] as const) {
+      const x = fakeExchange(authorization);
+      assert.equal(await guard.admit(x.req, x.res), ok, String(authorization));
+      assert.equal(x.sent.headers['x-frame-options'], 'deny', 'configured headers on every answer');
+      if (!ok) {
+        assert.equal(x.sent.status, 401);
+        assert.equal(x.sent.headers['www-authenticate'], 'Basic');
+      }
+    }
+  });
+
+  test('a verified password is cached: the second check does not run bcrypt again', async () => {
+    const guard = new WebGuard(() => config);
+    const x = fakeExchange(basic('prometheus', 's3cret-pass'));
+    const first = process.hrtime.bigint();
+    await guard.admit(x.req, x.res);
+    const bcryptNs = process.hrtime.bigint() - first;
+    const second = process.hrtime.bigint();
+    for (let i = 0; i < 20; i++) assert.ok(await guard.admit(x.req, x.res));
+    assert.ok(process.hrtime.bigint() - second < bcryptNs * 20n, 'twenty cached checks cost less than twenty bcrypts');
+  });
+
+  test('the rate limit answers 429 past the burst and refills one token per interval', async () => {
+    let now = 0;
+    const open: WebConfig = { ...config, users: new Map(), rateLimit: { intervalMs: 100, burst: 2 } };
+    const guard = new WebGuard(
+      () => open,
+      () => now,
+    );
+    const status = async (): Promise<number> => {
+      const x = fakeExchange();
+      return (await guard.admit(x.req, x.res)) ? 200 : (x.sent.status ?? 0);
+    };
+    assert.deepEqual([await status(), await status(), await status()], [200, 200, 429]);
+    now += 100;
+    assert.deepEqual([await status(), await status()], [200, 429]);
+  });
+});
