@@ -5,7 +5,7 @@ import { eventually, runExporter, type RunningExporter } from '../support/export
 import { lifecycle } from '../support/fixtures.js';
 import { valueOf } from '../support/metrics-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createVhost, rabbitmqctl } from '../support/vhost.js';
+import { startNodes, type RabbitNode } from '../support/rabbit-nodes.js';
 
 const USER = 'osne-test-secrets';
 const PASSWORD = 'Pw-7d41e0c2-never-print';
@@ -20,16 +20,21 @@ async function everythingShown(exporter: RunningExporter): Promise<string> {
 }
 
 test('neither the broker password nor a context token shows up, through traffic and every failure', async () => {
-  const vhost = await createVhost();
-  await rabbitmqctl('add_user', USER, PASSWORD);
-  await rabbitmqctl('set_permissions', '-p', vhost.name, USER, '.*', '.*', '.*');
-  const proxy = await TcpProxy.start();
+  // A node of its own: the test adds users.
+  const own = await startNodes(1);
+  const [node] = own.nodes as [RabbitNode];
+  const vhost = { name: 'osne-secrets', url: node.url('osne-secrets') };
+  await node.ctl('add_vhost', vhost.name);
+  await node.ctl('set_permissions', '-p', vhost.name, 'guest', '.*', '.*', '.*');
+  await node.ctl('add_user', USER, PASSWORD);
+  await node.ctl('set_permissions', '-p', vhost.name, USER, '.*', '.*', '.*');
+  const proxy = await TcpProxy.start(node.port);
   const broker = await TestBroker.open(vhost.url);
   const seen: string[] = [];
   try {
     // A wrong password first: the refusal is logged, the attempted password is not.
     const refused = await runExporter({
-      'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:5672/${vhost.name}`,
+      'amqp.url': `rabbit://${USER}:${WRONG}@127.0.0.1:${node.port}/${vhost.name}`,
       'amqp.reconnect-max-delay-seconds': '1',
     });
     try {
@@ -44,7 +49,7 @@ test('neither the broker password nor a context token shows up, through traffic 
       await refused.stop();
     }
 
-    const url = `rabbit://${USER}:${PASSWORD}@127.0.0.1:${proxy.port},${USER}:${PASSWORD}@127.0.0.1:5672/${vhost.name}`;
+    const url = `rabbit://${USER}:${PASSWORD}@127.0.0.1:${proxy.port},${USER}:${PASSWORD}@127.0.0.1:${node.port}/${vhost.name}`;
     const exporter = await runExporter({
       'amqp.url': url,
       'amqp.queue': 'q-secrets',
@@ -84,7 +89,6 @@ test('neither the broker password nor a context token shows up, through traffic 
   } finally {
     await broker.close();
     await proxy.close();
-    await rabbitmqctl('delete_user', USER);
-    await vhost.remove();
+    await own.cleanup();
   }
 });
