@@ -37,7 +37,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** The command's configuration, or exit 2 with one line; then the logger that masks its passwords. */
+/** The command's configuration, or exit 2 with one line; then the logger. */
 function configure(command: CommandName, raw: RawFlags, destination?: DestinationStream): { config: Config; log: Logger } {
   let config: Config;
   try {
@@ -49,7 +49,6 @@ function configure(command: CommandName, raw: RawFlags, destination?: Destinatio
   const log = createLogger({
     level: config.log.level,
     format: config.log.format,
-    secrets: config.amqp.address.hosts.map((h) => h.password),
     ...(destination ? { destination } : {}),
   });
   return { config, log };

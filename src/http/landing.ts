@@ -1,5 +1,6 @@
 import type { ActivitySummary } from '../metrics/recent-activity.js';
 import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection } from './activity-view.js';
+import { redactSetting } from '../oslo/secrets.js';
 import { escapeHtml } from './html.js';
 
 export interface LandingInfo {
@@ -9,7 +10,7 @@ export interface LandingInfo {
   readonly exchanges: readonly string[];
   readonly topics: readonly string[];
   readonly queue: string;
-  /** Flag → value, already redacted. */
+  /** Flag → value as shown; masked again here by the one secret rule, whatever the caller did. */
   readonly settings: Readonly<Record<string, string>>;
   /** The live summary; the page refreshes it in place when present. */
   readonly activity?: ActivitySummary;
@@ -21,7 +22,7 @@ export { escapeHtml };
 export function landingPage(info: LandingInfo): string {
   const e = escapeHtml;
   const rows = Object.entries(info.settings)
-    .map(([k, v]) => `<tr><td><code>--${e(k)}</code></td><td><code>${e(v)}</code></td></tr>`)
+    .map(([k, v]) => `<tr><td><code>--${e(k)}</code></td><td><code>${e(redactSetting(k, v))}</code></td></tr>`)
     .join('\n');
   const bindings = info.exchanges
     .flatMap((x) => info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code></li>`))
