@@ -40,6 +40,11 @@ describe('broker problems that need a person', () => {
       () => `amqp://${USER}:${PASSWORD}@127.0.0.1:${node.port}/${vhost.name}`,
       () => new RegExp(`refused vhost "${vhost.name}" to user "${USER}".*rabbitmqctl set_permissions`),
     ],
+    [
+      'amqps:// against the plain AMQP port',
+      () => `amqps://guest:guest@127.0.0.1:${node.port}/`,
+      () => new RegExp(`^127\\.0\\.0\\.1:${node.port} did not answer with TLS: the TLS port is usually 5671$`),
+    ],
     ['an unreachable host', () => 'amqp://guest:guest@127.0.0.1:1/', () => /nothing listens on 127\.0\.0\.1:1 \(is RabbitMQ running\?\)/],
   ];
 
