@@ -23,9 +23,13 @@ export class ConnectError extends Error {
  * One connection to the first host of the failover list that accepts it, starting at
  * `startIndex`, like oslo's rabbit driver walks transport_url's hosts.
  */
+/** Opens one connection to one host; injectable so the consumer's loop is tested without a broker. */
+export type ConnectHost = (options: ConnectOptions, host: BrokerHost) => Promise<ChannelModel>;
+
 export async function connectToBroker(
   options: ConnectOptions,
   startIndex = 0,
+  connectHost: ConnectHost = amqpConnectHost,
 ): Promise<{ connection: ChannelModel; host: BrokerHost; index: number }> {
   const { hosts } = options.address;
   const problems: BrokerProblem[] = [];
@@ -43,7 +47,7 @@ export async function connectToBroker(
   );
 }
 
-function connectHost(options: ConnectOptions, host: BrokerHost): Promise<ChannelModel> {
+function amqpConnectHost(options: ConnectOptions, host: BrokerHost): Promise<ChannelModel> {
   const { address, tls } = options;
   return connect(
     {

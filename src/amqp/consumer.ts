@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log.js';
 import { closeQuietly } from './close.js';
-import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js';
+import { ConnectError, connectToBroker, type ConnectHost, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
 import { assertTopology, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
@@ -18,6 +18,8 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly log: Logger;
   /** Injectable for tests: [0, 1). */
   readonly random?: () => number;
+  /** Injectable for tests: opens one connection to one host (amqplib's connect by default). */
+  readonly connectHost?: ConnectHost;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -74,8 +76,8 @@ export class Consumer {
   /** One connection's life; resolves with why it ended, rejects if it never started. */
   private async session(): Promise<string> {
     this.state = 'connecting';
-    const { connection, host, index } = await connectToBroker(this.options, this.hostIndex);
-    // Next time start from the host after the one that worked last, then wrap around.
+    const { connection, host, index } = await connectToBroker(this.options, this.hostIndex, this.options.connectHost);
+    // After a loss, start again from the host that worked last (it is likely back first), then wrap around.
     this.hostIndex = index;
     const ended = new Promise<string>((resolve) => {
       // 'error' (heartbeat timeout, socket error) precedes 'close' and names the cause best.
@@ -93,6 +95,7 @@ export class Consumer {
       await this.consume(connection);
     } catch (err) {
       await closeQuietly(connection);
+      // This host took the connection but not the topology: try the next one first.
       this.hostIndex = index + 1;
       throw err;
     }
