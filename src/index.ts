@@ -117,11 +117,10 @@ export async function startExporter(config: Config, deps: ExporterDeps): Promise
     port: config.web.listenAddress.port,
     telemetryPath: config.web.telemetryPath,
     registry,
-    ready: () => consumer.state === 'consuming',
+    broker: () => consumer.status(),
     landing: () => ({
       version: VERSION,
       telemetryPath: config.web.telemetryPath,
-      state: consumer.state,
       exchanges: amqp.exchanges,
       topics: amqp.topics,
       queue: amqp.queue,

@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log.js';
+import { redactUrlsIn } from '../oslo/secrets.js';
 import { closeQuietly } from './close.js';
 import { ConnectError, connectToBroker, type ConnectHost, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
@@ -7,6 +8,13 @@ import { assertTopology, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
+
+/** What readiness and the landing page say about the broker link. */
+export interface BrokerStatus {
+  readonly state: ConsumerState;
+  /** Why it is not consuming: the last connection problem, redacted, one line; undefined while consuming. */
+  readonly problem: string | undefined;
+}
 
 export interface ConsumerOptions extends ConnectOptions {
   readonly topology: TopologySpec;
@@ -43,6 +51,7 @@ export class Consumer {
   private readonly ackBatch: number;
   private loop: Promise<void> | undefined;
   state: ConsumerState = 'connecting';
+  private problem: string | undefined;
 
   constructor(private readonly options: ConsumerOptions) {
     this.ackBatch = Math.max(1, Math.floor(options.prefetch / 2));
@@ -50,6 +59,16 @@ export class Consumer {
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  status(): BrokerStatus {
+    return { state: this.state, problem: this.state === 'consuming' ? undefined : this.problem };
+  }
+
+  /** Kept until consuming works again; messages are built redacted, this keeps them so and on one line. */
+  private noteProblem(text: string): void {
+    if (this.stopped) return;
+    this.problem = redactUrlsIn(text).replace(/\s+/g, ' ').trim().slice(0, 500);
   }
 
   private async run(): Promise<void> {
@@ -61,7 +80,9 @@ export class Consumer {
         failures++;
         // A refused login or vhost needs a person: retry at the slowest pace instead of ramping up.
         permanent = err instanceof ConnectError && err.problem.permanent;
-        this.options.log.error({ attempt: failures, permanent }, err instanceof Error ? err.message : String(err));
+        const message = err instanceof Error ? err.message : String(err);
+        this.noteProblem(message);
+        this.options.log.error({ attempt: failures, permanent }, message);
         return undefined;
       });
       if (lost !== undefined && !this.stopped) {
@@ -102,8 +123,10 @@ export class Consumer {
     if (this.everConsumed) this.options.onReconnect?.();
     this.everConsumed = true;
     this.state = 'consuming';
+    this.problem = undefined;
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
     const reason = await ended;
+    this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
     return reason;
   }
@@ -182,6 +205,7 @@ export class Consumer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.problem = 'the exporter is shutting down';
     this.wake?.();
     const current = this.current;
     if (current) {

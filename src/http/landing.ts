@@ -1,12 +1,13 @@
 import type { ActivitySummary } from '../metrics/recent-activity.js';
-import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection } from './activity-view.js';
+import type { BrokerStatus } from '../amqp/consumer.js';
+import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection, brokerLine } from './activity-view.js';
 import { redactSetting } from '../oslo/secrets.js';
 import { escapeHtml } from './html.js';
 
 export interface LandingInfo {
   readonly version: string;
   readonly telemetryPath: string;
-  readonly state: string;
+  readonly broker: BrokerStatus;
   readonly exchanges: readonly string[];
   readonly topics: readonly string[];
   readonly queue: string;
@@ -41,9 +42,8 @@ ${info.activity ? ACTIVITY_STYLE : ''}</style>
 </head>
 <body>
 <h1>OpenStack Notification Exporter</h1>
-<p>Version <code>${e(info.version)}</code> · broker link: <span class="state" id="state">${e(info.state)}</span></p>
-<p><a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
-${info.activity ? `${activitySection(info.activity)}\n${ACTIVITY_SCRIPT}\n` : ''}<h2>Bindings</h2>
+<p>Version <code>${e(info.version)}</code> · <a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
+${info.activity ? `${activitySection(info.activity, info.broker)}\n${ACTIVITY_SCRIPT}\n` : `${brokerLine(info.broker)}\n`}<h2>Bindings</h2>
 <ul>
 ${bindings}
 </ul>

@@ -64,7 +64,12 @@ describe('broker problems that need a person', () => {
           assert.equal(line.trim().split('\n').length, 1);
         }
         assert.deepEqual(lines.map((l) => JSON.parse(l).attempt).slice(0, 2), [1, 2]);
-        assert.equal((await exporter.get('/-/ready')).status, 503);
+        const ready = await exporter.get('/-/ready');
+        assert.equal(ready.status, 503);
+        // The same line as the log, as the reason it is not ready.
+        const body = await ready.text();
+        assert.match(body, /^Not ready: [^\n]+\n$/);
+        assert.match(body.slice('Not ready: '.length, -1), expected());
         assert.equal((await exporter.get('/-/healthy')).status, 200);
         assert.equal(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_connected'), 0);
       } finally {

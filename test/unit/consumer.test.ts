@@ -243,6 +243,33 @@ describe('consumer (no broker)', () => {
     assert.equal(h.consumer.state, 'consuming');
   });
 
+  test('keeps the last connection problem while not consuming, and clears it once consuming', async () => {
+    h = harness();
+    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: undefined });
+    h.amqp.refuseLogin.add('ctl1');
+    h.consumer.start();
+    await settle();
+    assert.deepEqual(h.consumer.status(), {
+      state: 'connecting',
+      problem: 'broker ctl1:5672 refused the login of user "nova": check the user and password in --amqp.url',
+    });
+    h.amqp.refuseLogin.delete('ctl1');
+    await nextAttemptAfter(h, 2000);
+    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+
+    h.amqp.dead.add('ctl1');
+    h.amqp.connection.kill('Heartbeat timeout');
+    await settle();
+    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: 'lost the broker ctl1:5672: Heartbeat timeout' });
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.consumer.status().problem, 'nothing listens on ctl1:5672 (is RabbitMQ running?)');
+    h.amqp.dead.delete('ctl1');
+    await nextAttemptAfter(h, 250);
+    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+    await h.consumer.stop();
+    assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: 'the exporter is shutting down' });
+  });
+
   test('stop acks what was handled, cancels, closes, and ends a backoff wait at once', async () => {
     h = harness();
     h.consumer.start();

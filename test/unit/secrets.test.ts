@@ -122,7 +122,7 @@ describe('one definition of a secret key', () => {
     const page = landingPage({
       version: '1',
       telemetryPath: '/metrics',
-      state: 'consuming',
+      broker: { state: 'consuming', problem: undefined },
       exchanges: ['nova'],
       topics: ['notifications'],
       queue: 'q',
