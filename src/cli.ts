@@ -71,7 +71,6 @@ function configure<C extends CommandName>(
   const log = createLogger({
     level: config.log.level,
     format: config.log.format,
-    secrets: config.amqp.address.hosts.map((h) => h.password),
     ...(destination ? { destination } : {}),
   });
   return { config, log };

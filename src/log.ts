@@ -1,27 +1,34 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { redactUrlsIn } from './amqp/url.js';
+import { redactSecrets, redactUrlsIn } from './oslo/secrets.js';
 
 export type { Logger };
 
 export interface LogOptions {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly format: 'json' | 'logfmt';
-  /** Literal secrets (broker passwords) masked in every line, whatever logged them. */
-  readonly secrets?: readonly string[];
   readonly destination?: DestinationStream;
 }
 
+/** A log call's arguments with secrets masked: URL passwords in strings, values under secret keys, errors as one line. */
+function redactArgs(args: unknown[]): unknown[] {
+  const safe = args.map((a, i) => {
+    if (typeof a === 'string') return redactUrlsIn(a);
+    // The first object is the record, masked by formatters.log; later ones are interpolated.
+    if (a instanceof Error) return { err: redactSecrets(a) };
+    return i > 0 && typeof a === 'object' && a !== null ? redactSecrets(a) : a;
+  });
+  // pino takes an Error's message as the line's msg: give it the masked one.
+  if (args[0] instanceof Error && typeof args[1] !== 'string') safe.splice(1, 0, redactUrlsIn(args[0].message));
+  return safe;
+}
+
 /**
- * The one logger. Every line passes through a last redaction step, so a password that
- * reaches a log through a library's error message is still masked.
+ * The one logger. Secrets are masked where they can occur, by the one definition in
+ * src/oslo/secrets.ts: every field under a secret key, the password of every URL in any
+ * field or message (a library's error may quote one). Nothing else is touched, so a user
+ * or exchange name that equals a password still reads as itself.
  */
 export function createLogger(options: LogOptions): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 3);
-  const redact = (line: string): string => {
-    let out = redactUrlsIn(line);
-    for (const s of secrets) out = out.split(s).join('***');
-    return out;
-  };
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
   const sink: DestinationStream = options.format === 'logfmt' ? { write: (line) => destination.write(toLogfmt(line)) } : destination;
   return pino(
@@ -29,10 +36,18 @@ export function createLogger(options: LogOptions): Logger {
       level: options.level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      // Context keys of oslo messages can carry tokens; refuse them by name anywhere they appear.
-      redact: { paths: ['*.password', '*.auth_token', '*._context_auth_token', 'password'], censor: '***' },
-      hooks: { streamWrite: redact },
+      // Errors are already `{type, message}` (redactSecrets): pino's serializer would add a stack.
+      serializers: { err: (value: unknown) => value },
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
+        log: (record) => redactSecrets(record) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, redactArgs(args) as Parameters<typeof method>);
+        },
+      },
     },
     sink,
   );

@@ -15,7 +15,6 @@ const config = buildConfig(flags, {});
 const log = createLogger({
   level: config.log.level,
   format: config.log.format,
-  secrets: config.amqp.address.hosts.map((h) => h.password),
   destination: pino.destination({ dest: 2, sync: true }),
 });
 const exporter = await startExporter(config, { log });

@@ -158,7 +158,7 @@ for (const target of sizes) {
     port: 0,
     telemetryPath: '/metrics',
     registry: built.registry,
-    ready: () => true,
+    broker: () => ({ state: 'consuming', problem: undefined }),
     landing: () => ({}) as never,
     log,
   } as Parameters<typeof createApp>[0]);

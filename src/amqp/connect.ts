@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { connect, type ChannelModel } from 'amqplib';
-import { describeConnectError, type BrokerProblem } from './errors.js';
+import { describeAllHostsFailed, describeConnectError, type BrokerProblem } from './errors.js';
 import type { BrokerAddress, BrokerHost } from './url.js';
 
 export interface ConnectOptions {
@@ -22,25 +23,31 @@ export class ConnectError extends Error {
  * One connection to the first host of the failover list that accepts it, starting at
  * `startIndex`, like oslo's rabbit driver walks transport_url's hosts.
  */
+/** Opens one connection to one host; injectable so the consumer's loop is tested without a broker. */
+export type ConnectHost = (options: ConnectOptions, host: BrokerHost) => Promise<ChannelModel>;
+
 export async function connectToBroker(
   options: ConnectOptions,
   startIndex = 0,
+  connectHost: ConnectHost = amqpConnectHost,
 ): Promise<{ connection: ChannelModel; host: BrokerHost; index: number }> {
   const { hosts } = options.address;
-  let last: BrokerProblem | undefined;
+  const problems: BrokerProblem[] = [];
   for (let i = 0; i < hosts.length; i++) {
     const index = (startIndex + i) % hosts.length;
     const host = hosts[index] as BrokerHost;
     try {
       return { connection: await connectHost(options, host), host, index };
     } catch (err) {
-      last = describeConnectError(err, host, options.address.vhost);
+      problems.push(describeConnectError(err, host, options.address.vhost, options.address.tls));
     }
   }
-  throw new ConnectError(last ?? { message: 'no broker host configured', permanent: true });
+  throw new ConnectError(
+    problems.length > 0 ? describeAllHostsFailed(problems) : { message: 'no broker host configured', permanent: true },
+  );
 }
 
-function connectHost(options: ConnectOptions, host: BrokerHost): Promise<ChannelModel> {
+function amqpConnectHost(options: ConnectOptions, host: BrokerHost): Promise<ChannelModel> {
   const { address, tls } = options;
   return connect(
     {
@@ -57,7 +64,8 @@ function connectHost(options: ConnectOptions, host: BrokerHost): Promise<Channel
       clientProperties: { connection_name: options.connectionName },
       ...(address.tls
         ? {
-            servername: host.hostname,
+            // SNI carries names only: Node warns (DEP0123) on stderr when given an IP address.
+            ...(isIP(host.hostname) ? {} : { servername: host.hostname }),
             ca: tls.caFile ? [readFileSync(tls.caFile)] : undefined,
             cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
             key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,

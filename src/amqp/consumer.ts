@@ -1,13 +1,21 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../log.js';
 import type { BrokerState } from './broker-state.js';
+import { redactUrlsIn } from '../oslo/secrets.js';
 import { closeQuietly } from './close.js';
-import { ConnectError, connectToBroker, type ConnectOptions } from './connect.js';
+import { ConnectError, connectToBroker, type ConnectHost, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
 import { assertTopology, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
+
+/** What readiness and the landing page say about the broker link. */
+export interface BrokerStatus {
+  readonly state: ConsumerState;
+  /** Why it is not consuming: the last connection problem, redacted, one line; undefined while consuming. */
+  readonly problem: string | undefined;
+}
 
 export interface ConsumerOptions extends ConnectOptions {
   readonly topology: TopologySpec;
@@ -18,6 +26,8 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly log: Logger;
   /** Injectable for tests: [0, 1). */
   readonly random?: () => number;
+  /** Injectable for tests: opens one connection to one host (amqplib's connect by default). */
+  readonly connectHost?: ConnectHost;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -43,6 +53,7 @@ export class Consumer implements BrokerState {
   state: ConsumerState = 'connecting';
   /** Connections re-established after a loss. */
   reconnects = 0;
+  private problem: string | undefined;
 
   constructor(private readonly options: ConsumerOptions) {
     this.ackBatch = Math.max(1, Math.floor(options.prefetch / 2));
@@ -50,6 +61,16 @@ export class Consumer implements BrokerState {
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  status(): BrokerStatus {
+    return { state: this.state, problem: this.state === 'consuming' ? undefined : this.problem };
+  }
+
+  /** Kept until consuming works again; messages are built redacted, this keeps them so and on one line. */
+  private noteProblem(text: string): void {
+    if (this.stopped) return;
+    this.problem = redactUrlsIn(text).replace(/\s+/g, ' ').trim().slice(0, 500);
   }
 
   private async run(): Promise<void> {
@@ -61,7 +82,9 @@ export class Consumer implements BrokerState {
         failures++;
         // A refused login or vhost needs a person: retry at the slowest pace instead of ramping up.
         permanent = err instanceof ConnectError && err.problem.permanent;
-        this.options.log.error({ attempt: failures, permanent }, err instanceof Error ? err.message : String(err));
+        const message = err instanceof Error ? err.message : String(err);
+        this.noteProblem(message);
+        this.options.log.error({ attempt: failures, permanent }, message);
         return undefined;
       });
       if (lost !== undefined && !this.stopped) {
@@ -76,8 +99,8 @@ export class Consumer implements BrokerState {
   /** One connection's life; resolves with why it ended, rejects if it never started. */
   private async session(): Promise<string> {
     this.state = 'connecting';
-    const { connection, host, index } = await connectToBroker(this.options, this.hostIndex);
-    // Next time start from the host after the one that worked last, then wrap around.
+    const { connection, host, index } = await connectToBroker(this.options, this.hostIndex, this.options.connectHost);
+    // After a loss, start again from the host that worked last (it is likely back first), then wrap around.
     this.hostIndex = index;
     const ended = new Promise<string>((resolve) => {
       // 'error' (heartbeat timeout, socket error) precedes 'close' and names the cause best.
@@ -95,14 +118,17 @@ export class Consumer implements BrokerState {
       await this.consume(connection);
     } catch (err) {
       await closeQuietly(connection);
+      // This host took the connection but not the topology: try the next one first.
       this.hostIndex = index + 1;
       throw err;
     }
     if (this.everConsumed) this.reconnects++;
     this.everConsumed = true;
     this.state = 'consuming';
+    this.problem = undefined;
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
     const reason = await ended;
+    this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
     return reason;
   }
@@ -185,6 +211,7 @@ export class Consumer implements BrokerState {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.problem = 'the exporter is shutting down';
     this.wake?.();
     const current = this.current;
     if (current) {

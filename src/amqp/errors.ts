@@ -11,10 +11,36 @@ export interface BrokerProblem {
   readonly permanent: boolean;
 }
 
-export function describeConnectError(err: unknown, host: BrokerHost, vhost: string): BrokerProblem {
+// OpenSSL's words when the other end answered, but not with TLS (a plain AMQP port sends its protocol header).
+const NOT_TLS =
+  /ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|ERR_SSL_UNKNOWN_PROTOCOL|wrong version number|packet length too long|unknown protocol/i;
+// Node's codes for a certificate the client does not accept.
+const UNTRUSTED =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_UNTRUSTED)$/;
+
+export function describeConnectError(err: unknown, host: BrokerHost, vhost: string, tls = false): BrokerProblem {
   const where = `${host.hostname}:${host.port}`;
   const code = (err as { code?: unknown })?.code;
   const text = redactUrlsIn(err instanceof Error ? err.message : String(err));
+  if (tls && (NOT_TLS.test(String(code)) || NOT_TLS.test(text))) {
+    return {
+      permanent: true,
+      message:
+        host.port === 5671
+          ? `${where} did not answer with TLS: is a TLS listener (listeners.ssl) configured on that port?`
+          : `${where} did not answer with TLS: the TLS port is usually 5671`,
+    };
+  }
+  if (tls && typeof code === 'string' && UNTRUSTED.test(code)) {
+    return {
+      permanent: true,
+      message: `${where} sent a certificate this host does not trust (${code}): give its CA with --amqp.tls-ca-file`,
+    };
+  }
+  if (tls && code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { permanent: true, message: `${where} sent a certificate for another name: connect by the name it was issued for` };
+  }
+  if (tls && code === 'CERT_HAS_EXPIRED') return { permanent: true, message: `${where} sent an expired certificate` };
   if (/ACCESS_REFUSED|ACCESS-REFUSED|403/.test(text) && /login|auth|PLAIN/i.test(text)) {
     return {
       permanent: true,
@@ -46,9 +72,25 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   if (code === 'ETIMEDOUT' || /timeout|timed out|ETIMEDOUT/i.test(text))
     return { permanent: false, message: `no answer from ${where} in time` };
   if (code === 'ECONNRESET' || /socket closed|Socket closed|handshake/i.test(text)) {
-    return { permanent: false, message: `${where} closed the connection during the handshake (${text.slice(0, 160)})` };
+    // A TLS listener drops a plain AMQP client at once.
+    const hint = !tls && host.port === 5671 ? ': port 5671 is usually TLS, use amqps://' : ` (${text.slice(0, 160)})`;
+    return { permanent: false, message: `${where} closed the connection during the handshake${hint}` };
   }
-  return { permanent: false, message: `cannot connect to ${hostLabel(host)}: ${text.slice(0, 200)}` };
+  // OpenSSL's messages end in a newline: one line, whatever the library said.
+  return { permanent: false, message: `cannot connect to ${hostLabel(host)}: ${oneLine(text).slice(0, 200)}` };
+}
+
+/** Each host's own reason when every host of the URL failed: retrying helps if any of them was transient. */
+export function describeAllHostsFailed(problems: readonly BrokerProblem[]): BrokerProblem {
+  if (problems.length === 1) return problems[0] as BrokerProblem;
+  return {
+    permanent: problems.every((p) => p.permanent),
+    message: `all ${problems.length} broker hosts failed: ${problems.map((p) => p.message).join('; ')}`,
+  };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** The broker's own words from a channel or connection close, without amqplib's framing. */

@@ -62,12 +62,17 @@ function parseHost(text: string, defaultPort: number): BrokerHost {
   const username = at >= 0 ? decode(colon >= 0 ? credentials.slice(0, colon) : credentials, 'user') : 'guest';
   const password = at >= 0 ? (colon >= 0 ? decode(credentials.slice(colon + 1), 'password') : '') : 'guest';
 
+  // Unencoded white space would end the URL for every redaction of free text: refuse it here.
+  if (/\s/.test(credentials)) throw new UrlError('user or password contains white space: percent-encode it (%20)');
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(address);
   if (!m) throw new UrlError(`host "${address.slice(0, 100)}" is not host[:port]`);
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UrlError(`port ${m[2]} is out of range`);
   const hostname = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
-  return { hostname, port, username, password };
+  // Not enumerable: a host logged, spread or serialized by mistake carries no password.
+  const host = { hostname, port, username } as BrokerHost;
+  Object.defineProperty(host, 'password', { value: password, enumerable: false });
+  return host;
 }
 
 function decode(text: string, what: string): string {
@@ -91,17 +96,5 @@ export function hostLabel(host: BrokerHost): string {
   return `${encodeURIComponent(host.username)}:***@${name}:${host.port}`;
 }
 
-/** Masks `scheme://user:password@` anywhere in free text (error messages from libraries). */
-export function redactUrlsIn(text: string): string {
-  // The authority runs to the first '/' or space after the last '@'; each comma-separated
-  // host in it (oslo lists several) may carry its own user:password.
-  return text.replace(
-    /([a-z][a-z0-9+.-]*:\/\/)([^\s/]*@[^\s/@]*)/gi,
-    (_m, scheme: string, authority: string) =>
-      scheme +
-      authority
-        .split(',')
-        .map((part) => part.replace(/^([^:@]*):[^@]*@/, '$1:***@'))
-        .join(','),
-  );
-}
+/** The one URL redaction (src/oslo/secrets.ts), re-exported for this module's users. */
+export { redactUrlsIn } from '../oslo/secrets.js';

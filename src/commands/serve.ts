@@ -110,11 +110,10 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const app = createApp({
     telemetryPath: web.telemetryPath,
     registry,
-    ready: () => consumer.consuming,
+    broker: () => consumer.status(),
     landing: () => ({
       version: VERSION,
       telemetryPath: web.telemetryPath,
-      state: consumer.state,
       exchanges: amqp.exchanges,
       topics: amqp.topics,
       queue: amqp.queue,

@@ -3,11 +3,11 @@
  * and the redaction in front of all of them. Pure: bytes in, text out, no broker.
  */
 import type { TailConfig } from '../config/config.js';
-import { redactUrlsIn } from '../amqp/url.js';
 import { fromInner, unwrapMessage } from '../pipeline/decode.js';
 import { instanceEvent } from '../nova/mapper.js';
 import type { InstanceEvent } from '../nova/instance-event.js';
 import type { DropReason, Notification } from '../pipeline/notification.js';
+import { redactSecrets, redactUrlsIn } from '../oslo/secrets.js';
 
 export type TailFormatOptions = Pick<TailConfig, 'output' | 'eventTypes' | 'priorities' | 'hosts' | 'showSecrets'> & {
   readonly maxMessageBytes: number;
@@ -17,8 +17,6 @@ export type Rendered =
   | { readonly kind: 'print'; readonly text: string }
   | { readonly kind: 'filtered' }
   | { readonly kind: 'undecodable'; readonly reason: DropReason; readonly detail: string };
-
-export const MASK = '***';
 
 /** Renders one body as `tail` prints it; never throws, whatever the body holds. */
 export function renderMessage(body: Uint8Array, options: TailFormatOptions): Rendered {
@@ -106,57 +104,6 @@ export function printable(value: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const text = value.replace(/[\x00-\x20\x7f-\x9f\u2028\u2029]/g, '?');
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-
-const SECRET_WORDS = /token|password|passwd|secret|credential/i;
-const SECRET_KEY = /(^|_)(password|passwd|secret|token|credentials?)$/i;
-
-/**
- * `_context_auth_token` and every `_context_*` key naming a token, password, secret or
- * credential, `_context_service_catalog` (endpoints, sometimes with tokens), and any
- * other key named like a password or token, wherever they sit.
- */
-export function isSecretKey(key: string): boolean {
-  if (key.startsWith('_context_')) return key === '_context_service_catalog' || SECRET_WORDS.test(key);
-  return SECRET_KEY.test(key);
-}
-
-type Slot = { [key: string]: unknown } | unknown[];
-
-/**
- * A copy with secret keys masked and URL passwords in every string replaced by `***`.
- * Walks with its own stack: a message nested 100,000 deep must not overflow the call stack.
- */
-export function redactSecrets(root: unknown): unknown {
-  const top: { [key: string]: unknown } = { root: undefined };
-  const stack: [value: unknown, parent: Slot, key: string | number][] = [[root, top, 'root']];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [value, parent, key] = item;
-    let copy: unknown = value;
-    if (typeof value === 'string') {
-      copy = redactUrlsIn(value);
-    } else if (Array.isArray(value)) {
-      const array: unknown[] = new Array<unknown>(value.length);
-      value.forEach((v, i) => stack.push([v, array, i]));
-      copy = array;
-    } else if (typeof value === 'object' && value !== null) {
-      const object: { [key: string]: unknown } = {};
-      for (const [k, v] of Object.entries(value)) {
-        // Set now, filled later: keeps the keys in their original order.
-        define(object, k, isSecretKey(k) ? MASK : undefined);
-        if (!isSecretKey(k)) stack.push([v, object, k]);
-      }
-      copy = object;
-    }
-    if (Array.isArray(parent)) parent[key as number] = copy;
-    else define(parent, key as string, copy);
-  }
-  return top['root'];
-}
-
-// A "__proto__" key from JSON.parse is an own property; plain assignment would set the prototype instead.
-function define(object: { [key: string]: unknown }, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** JSON.stringify without recursion (it overflows the stack on deep input), for JSON.parse output. */

@@ -1,3 +1,4 @@
+import type { BrokerStatus } from '../amqp/consumer.js';
 import type { ActivitySummary, Tally } from '../metrics/recent-activity.js';
 import { escapeHtml as e } from './html.js';
 
@@ -20,11 +21,25 @@ ${body || '<tr><td colspan="2">none yet</td></tr>'}
 </tbody></table>`;
 }
 
+/** The broker link in one line: its state and, while not consuming, why (the last connection problem). */
+export function brokerLine(b: BrokerStatus): string {
+  const why = b.state === 'consuming' ? '' : (b.problem ?? (b.state === 'connecting' ? 'connecting to the broker' : ''));
+  return `<p id="broker" data-state="${e(b.state)}">Broker link: <span class="state" id="state">${e(b.state)}</span>${
+    why ? ` · not ready: <span id="broker-problem">${e(why)}</span>` : ''
+  }</p>`;
+}
+
+/** The body of /-/ready when not ready: the same reason as the page, one line. */
+export function notReadyText(b: BrokerStatus): string {
+  const why = b.problem ?? (b.state === 'stopped' ? 'the exporter is shutting down' : 'connecting to the broker');
+  return `Not ready: ${why}\n`;
+}
+
 /**
- * The live part of the landing page. Rendered here only: the page's script swaps in a fresh
+ * The live part of the landing page: the broker link and the activity. Rendered here only: the page's script swaps in a fresh
  * copy from SUMMARY_HTML_PATH, so there is one renderer and everything shown is escaped once.
  */
-export function activitySection(s: ActivitySummary): string {
+export function activitySection(s: ActivitySummary, broker: BrokerStatus): string {
   const transitions = s.transitions
     .map(
       (t) =>
@@ -40,6 +55,7 @@ export function activitySection(s: ActivitySummary): string {
     )
     .join('\n');
   return `<section id="activity" data-updated="${s.now}">
+${brokerLine(broker)}
 <h2>Activity</h2>
 <p><span id="rate" data-value="${s.ratePerSecond}">${s.ratePerSecond.toFixed(1)}</span> notifications/s over the last ${s.rateWindowSeconds} s ·
 <span id="total" data-value="${s.total}">${s.total}</span> since start · as of ${clock(s.now)} UTC <span id="activity-status"></span></p>

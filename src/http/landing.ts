@@ -1,16 +1,18 @@
 import type { ActivitySummary } from '../metrics/recent-activity.js';
-import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection } from './activity-view.js';
+import type { BrokerStatus } from '../amqp/consumer.js';
 import type { Setting } from '../config/config.js';
+import { ACTIVITY_SCRIPT, ACTIVITY_STYLE, activitySection, brokerLine } from './activity-view.js';
+import { redactSetting } from '../oslo/secrets.js';
 import { escapeHtml } from './html.js';
 
 export interface LandingInfo {
   readonly version: string;
   readonly telemetryPath: string;
-  readonly state: string;
+  readonly broker: BrokerStatus;
   readonly exchanges: readonly string[];
   readonly topics: readonly string[];
   readonly queue: string;
-  /** Every flag of serve, its value already redacted, and where it came from. */
+  /** Every flag of serve, its value as shown (masked again here by the one secret rule), and where it came from. */
   readonly settings: readonly Setting[];
   /** The live summary; the page refreshes it in place when present. */
   readonly activity?: ActivitySummary;
@@ -22,7 +24,10 @@ export { escapeHtml };
 export function landingPage(info: LandingInfo): string {
   const e = escapeHtml;
   const rows = info.settings
-    .map((s) => `<tr><td><code>--${e(s.flag)}</code></td><td><code>${e(s.value)}</code></td><td>${e(s.source)}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td><code>--${e(s.flag)}</code></td><td><code>${e(redactSetting(s.flag, s.value))}</code></td><td>${e(s.source)}</td></tr>`,
+    )
     .join('\n');
   const bindings = info.exchanges
     .flatMap((x) => info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code></li>`))
@@ -41,9 +46,8 @@ ${info.activity ? ACTIVITY_STYLE : ''}</style>
 </head>
 <body>
 <h1>OpenStack Notification Exporter</h1>
-<p>Version <code>${e(info.version)}</code> · broker link: <span class="state" id="state">${e(info.state)}</span></p>
-<p><a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
-${info.activity ? `${activitySection(info.activity)}\n${ACTIVITY_SCRIPT}\n` : ''}<h2>Bindings</h2>
+<p>Version <code>${e(info.version)}</code> · <a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
+${info.activity ? `${activitySection(info.activity, info.broker)}\n${ACTIVITY_SCRIPT}\n` : `${brokerLine(info.broker)}\n`}<h2>Bindings</h2>
 <ul>
 ${bindings}
 </ul>

@@ -1,16 +1,18 @@
 import express from 'express';
 import type { Registry } from 'prom-client';
+import type { BrokerStatus } from '../amqp/consumer.js';
 import type { Logger } from '../log.js';
 import type { ActivitySummary } from '../metrics/recent-activity.js';
 import { openMetricsView } from '../metrics/registry.js';
-import { activitySection, SUMMARY_HTML_PATH, SUMMARY_JSON_PATH } from './activity-view.js';
+import { activitySection, notReadyText, SUMMARY_HTML_PATH, SUMMARY_JSON_PATH } from './activity-view.js';
 import { landingPage, type LandingInfo } from './landing.js';
 
 export interface HttpOptions {
   readonly telemetryPath: string;
   readonly registry: Registry;
-  readonly ready: () => boolean;
-  readonly landing: () => LandingInfo;
+  /** Ready while consuming; otherwise the page and /-/ready say why. */
+  readonly broker: () => BrokerStatus;
+  readonly landing: () => Omit<LandingInfo, 'broker' | 'activity'>;
   /** The landing page's live summary; without it the page is static and /api/summary is 404. */
   readonly activity?: () => ActivitySummary;
   readonly log: Logger;
@@ -37,23 +39,25 @@ export function createApp(options: HttpOptions): express.Express {
   app.get('/-/healthy', (_req, res) => {
     res.type('text/plain').send('Healthy\n');
   });
+  const { broker } = options;
   app.get('/-/ready', (_req, res) => {
-    const ready = options.ready();
+    const status = broker();
+    const ready = status.state === 'consuming';
     res
       .status(ready ? 200 : 503)
       .type('text/plain')
-      .send(ready ? 'Ready\n' : 'Not ready: not consuming from the broker\n');
+      .send(ready ? 'Ready\n' : notReadyText(status));
   });
   app.get('/', (_req, res) => {
-    res.type('html').send(landingPage({ ...options.landing(), activity: options.activity?.() }));
+    res.type('html').send(landingPage({ ...options.landing(), broker: broker(), activity: options.activity?.() }));
   });
   const { activity } = options;
   if (activity) {
     app.get(SUMMARY_JSON_PATH, (_req, res) => {
-      res.set('cache-control', 'no-store').json(activity());
+      res.set('cache-control', 'no-store').json({ ...activity(), broker: broker() });
     });
     app.get(SUMMARY_HTML_PATH, (_req, res) => {
-      res.set('cache-control', 'no-store').type('html').send(activitySection(activity()));
+      res.set('cache-control', 'no-store').type('html').send(activitySection(activity(), broker()));
     });
   }
   app.use((_req, res) => {

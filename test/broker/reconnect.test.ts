@@ -4,7 +4,8 @@ import { TestBroker } from '../support/broker.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
 import { valueOf } from '../support/metrics-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { suiteVhost, rabbitmqctl } from '../support/vhost.js';
+import { ownNodes, type RabbitNode } from '../support/rabbit-nodes.js';
+import { suiteVhost } from '../support/vhost.js';
 
 const update = (host: string) => ({
   event_type: 'compute.instance.update',
@@ -135,44 +136,61 @@ describe('broker faults', () => {
       await exporter.stop();
     }
   });
+});
+
+/**
+ * Faults of the whole broker (a restart, a memory alarm) hit every connection on it, so
+ * they run on a node of the test's own, never on the shared one.
+ */
+describe('broker faults on a node of its own', () => {
+  const own = ownNodes(1);
+  const fastRetry = { 'amqp.reconnect-max-delay-seconds': '1', 'amqp.connect-timeout-seconds': '2' };
 
   test('a broker restart (stop_app / start_app) is survived: topology re-declared, counting resumes', async () => {
-    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-restart', ...fastRetry });
+    const [node] = own.nodes as [RabbitNode];
+    const exporter = await runExporter({ 'amqp.url': node.url(), 'amqp.queue': 'q-restart', ...fastRetry });
+    let publisher = await TestBroker.open(node.url());
     try {
       await waitReady(exporter);
-      await publishAndCount(exporter, 'h5', 1);
-      await rabbitmqctl('stop_app');
+      publisher.publishOslo('nova', update('h5'));
+      await eventually(async () => assert.equal(await counted(exporter), 1));
+      await node.ctl('stop_app');
       await waitReady(exporter, 503);
-      await rabbitmqctl('start_app');
-      await rabbitmqctl('await_startup');
+      await node.ctl('start_app');
+      await node.ctl('await_startup');
       await waitReady(exporter);
-      // The test's own connection died with the broker: publish on a fresh one.
-      const again = await TestBroker.open(suite.vhost.url);
-      try {
-        await publishAndCount(exporter, 'h5', 2, again);
-      } finally {
-        await again.close();
-      }
+      // The publisher's connection died with the broker: publish on a fresh one.
+      await publisher.close();
+      publisher = await TestBroker.open(node.url());
+      publisher.publishOslo('nova', update('h5'));
+      await eventually(async () => assert.equal(await counted(exporter), 2));
       assert.ok(valueOf(await exporter.scrape(), 'openstack_notification_exporter_amqp_reconnects_total') >= 1);
     } finally {
       await exporter.stop();
-      suite.broker = await TestBroker.open(suite.vhost.url); // the old connection died with the broker
+      await publisher.close();
     }
   });
 
   test('under a broker memory alarm (publishers blocked) the exporter keeps draining', async () => {
-    for (let i = 0; i < 20; i++) suite.broker.publishOslo('nova', update('h6'));
-    await suite.broker.channel.assertQueue('q-alarm', { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
-    await suite.broker.channel.bindQueue('q-alarm', 'nova', 'notifications.*');
-    for (let i = 0; i < 20; i++) suite.broker.publishOslo('nova', update('h6'));
-    await eventually(async () => assert.equal(await suite.broker.messageCount('q-alarm'), 20));
-    await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
-    const exporter = await runExporter({ 'amqp.url': suite.vhost.url, 'amqp.queue': 'q-alarm' });
+    const [node] = own.nodes as [RabbitNode];
+    const publisher = await TestBroker.open(node.url());
     try {
-      await eventually(async () => assert.equal(await counted(exporter), 20), 30_000);
+      await publisher.channel.assertExchange('nova', 'topic', { durable: false });
+      await publisher.channel.assertQueue('q-alarm', { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
+      await publisher.channel.bindQueue('q-alarm', 'nova', 'notifications.*');
+      for (let i = 0; i < 20; i++) publisher.publishOslo('nova', update('h6'));
+      await eventually(async () => assert.equal(await publisher.messageCount('q-alarm'), 20));
+      await node.ctl('set_vm_memory_high_watermark', '0.0000001');
+      const exporter = await runExporter({ 'amqp.url': node.url(), 'amqp.queue': 'q-alarm' });
+      try {
+        await eventually(async () => assert.equal(await counted(exporter), 20), 30_000);
+        const alarms = await node.ctl('eval', 'rabbit_alarm:get_alarms().');
+        assert.match(alarms, /memory/, 'the node really was under a memory alarm');
+      } finally {
+        await exporter.stop();
+      }
     } finally {
-      await rabbitmqctl('set_vm_memory_high_watermark', '0.4');
-      await exporter.stop();
+      await publisher.close();
     }
   });
 });

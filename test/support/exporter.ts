@@ -26,7 +26,6 @@ export async function runExporter(flags: RawFlags, env: Record<string, string> =
   const log = createLogger({
     level: 'debug',
     format: config.log.format,
-    secrets: config.amqp.address.hosts.map((h) => h.password),
     destination,
   });
   const exporter = await startExporter(config, { log });

@@ -5,8 +5,19 @@ import { TestBroker, uniqueName } from './broker.js';
 
 const run = promisify(execFile);
 
-export function rabbitmqctl(...args: string[]): Promise<string> {
-  return run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 }).then((r) => r.stdout);
+/**
+ * What tests may do to the shared broker: make and remove vhosts and read. Anything that
+ * touches the whole node (stop_app, a memory watermark, users) belongs on a node of the
+ * test's own (rabbit-nodes.ts), so `npm test` leaves the shared broker as it found it.
+ */
+const SHARED_BROKER_COMMANDS = new Set(['add_vhost', 'delete_vhost', 'set_permissions', 'list_queues', 'list_exchanges', 'list_bindings']);
+
+/** rabbitmqctl against the shared broker, for the commands above only. */
+export function rabbitmqctl(command: string, ...args: string[]): Promise<string> {
+  if (!SHARED_BROKER_COMMANDS.has(command)) {
+    throw new Error(`rabbitmqctl ${command} would change the shared broker: run it on a node of the test's own (rabbit-nodes.ts)`);
+  }
+  return run('rabbitmqctl', ['-q', command, ...args], { timeout: 60_000 }).then((r) => r.stdout);
 }
 
 /** A fresh vhost on the local broker that guest may use; remove() deletes it and all in it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeConnectError } from '../../src/amqp/errors.js';
+import { describeAllHostsFailed, describeConnectError } from '../../src/amqp/errors.js';
 
 const host = { hostname: 'ctl1', port: 5672, username: 'nova', password: 'hunter2' };
 const err = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
@@ -34,4 +34,51 @@ test('connection errors read as one line naming the problem, never the password'
     assert.ok(!problem.message.includes('hunter2'));
     assert.ok(!problem.message.includes('\n'));
   }
+});
+
+test('TLS mistakes read as their likely cause, not as OpenSSL internals', () => {
+  const tls = (port: number) => ({ ...host, port });
+  const wrongVersion = Object.assign(
+    new Error(
+      '803C6B8E387F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n',
+    ),
+    { code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
+  );
+  const cases: [Error, number, boolean, string, boolean][] = [
+    [wrongVersion, 5672, true, 'ctl1:5672 did not answer with TLS: the TLS port is usually 5671', true],
+    [wrongVersion, 5671, true, 'ctl1:5671 did not answer with TLS: is a TLS listener (listeners.ssl) configured on that port?', true],
+    [
+      err('self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN'),
+      5671,
+      true,
+      'ctl1:5671 sent a certificate this host does not trust (SELF_SIGNED_CERT_IN_CHAIN): give its CA with --amqp.tls-ca-file',
+      true,
+    ],
+    [
+      err('Socket closed abruptly during opening handshake'),
+      5671,
+      false,
+      'ctl1:5671 closed the connection during the handshake: port 5671 is usually TLS, use amqps://',
+      false,
+    ],
+    // Without TLS, OpenSSL's text is just text: one line of it.
+    [wrongVersion, 5672, false, `cannot connect to nova:***@ctl1:5672: ${wrongVersion.message.trim()}`, false],
+  ];
+  for (const [error, port, useTls, message, permanent] of cases) {
+    assert.deepEqual(describeConnectError(error, tls(port), 'nova', useTls), { message, permanent });
+  }
+});
+
+test('when every host fails, each one is named with its own reason', () => {
+  const refused = { message: 'nothing listens on ctl1:5672 (is RabbitMQ running?)', permanent: false };
+  const login = {
+    message: 'broker ctl2:5672 refused the login of user "nova": check the user and password in --amqp.url',
+    permanent: true,
+  };
+  assert.deepEqual(describeAllHostsFailed([login]), login);
+  assert.deepEqual(describeAllHostsFailed([refused, login]), {
+    message: `all 2 broker hosts failed: ${refused.message}; ${login.message}`,
+    permanent: false,
+  });
+  assert.equal(describeAllHostsFailed([login, login]).permanent, true);
 });

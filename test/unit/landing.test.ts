@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { activitySection } from '../../src/http/activity-view.js';
+import { activitySection, notReadyText } from '../../src/http/activity-view.js';
 import { landingPage, type LandingInfo } from '../../src/http/landing.js';
 import { RecentActivity } from '../../src/metrics/recent-activity.js';
 import { facts } from '../support/facts.js';
@@ -8,7 +8,7 @@ import { facts } from '../support/facts.js';
 const info: LandingInfo = {
   version: '1',
   telemetryPath: '/metrics',
-  state: 'consuming',
+  broker: { state: 'consuming', problem: undefined },
   exchanges: ['nova'],
   topics: ['notifications'],
   queue: 'q',
@@ -37,7 +37,7 @@ test('the live summary escapes every name it shows', () => {
       },
     ),
   );
-  const html = activitySection(a.summary());
+  const html = activitySection(a.summary(), info.broker);
   assert.ok(!html.includes('<img'), html);
   assert.ok(!html.includes('"alert'), html);
   assert.ok(html.includes(`data-name="&#60;img src=x onerror=&#34;alert(1)&#34;&#62;"`));
@@ -49,4 +49,34 @@ test('the page carries its script only with a summary, and loads nothing from el
   assert.match(page, /<script>/);
   assert.match(page, /none yet/);
   assert.doesNotMatch(page, /\b(src|href)="(https?:)?\/\//);
+});
+
+test('the refreshed section says the broker state and, while not ready, why in one line', () => {
+  const summary = new RecentActivity({ now: () => 0 }).summary();
+  const refused = 'broker 127.0.0.1:5672 refused the login of user "guest": check the user and password in --amqp.url';
+  const down = activitySection(summary, { state: 'connecting', problem: refused });
+  assert.match(
+    down,
+    /<span class="state" id="state">connecting<\/span> · not ready: <span id="broker-problem">broker 127\.0\.0\.1:5672 refused the login of user &#34;guest&#34;: check the user and password in --amqp\.url<\/span>/,
+  );
+  const up = activitySection(summary, { state: 'consuming', problem: undefined });
+  assert.match(up, /<span class="state" id="state">consuming<\/span><\/p>/);
+  assert.doesNotMatch(up, /broker-problem/);
+  // Not refreshed without a summary, but still said.
+  assert.match(
+    landingPage({ ...info, broker: { state: 'connecting', problem: refused } }),
+    /id="broker-problem">broker 127\.0\.0\.1:5672 refused/,
+  );
+  assert.match(
+    landingPage({ ...info, broker: { state: 'connecting', problem: undefined } }),
+    /not ready: <span id="broker-problem">connecting to the broker</,
+  );
+});
+
+test('/-/ready says why in one line', () => {
+  assert.equal(
+    notReadyText({ state: 'connecting', problem: 'nothing listens on 127.0.0.1:5672 (is RabbitMQ running?)' }),
+    'Not ready: nothing listens on 127.0.0.1:5672 (is RabbitMQ running?)\n',
+  );
+  assert.equal(notReadyText({ state: 'connecting', problem: undefined }), 'Not ready: connecting to the broker\n');
 });

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildConfig } from '../../src/config/config.js';
-import {
-  globMatch,
-  isSecretKey,
-  redactSecrets,
-  renderMessage,
-  stringifyJson,
-  type TailFormatOptions,
-} from '../../src/commands/tail-format.js';
+import { globMatch, renderMessage, stringifyJson, type TailFormatOptions } from '../../src/commands/tail-format.js';
+import { isSecretKey, redactSecrets } from '../../src/oslo/secrets.js';
 import { osloEnvelope } from '../support/broker.js';
 import { lifecycle, readFixture } from '../support/fixtures.js';
 

@@ -1,14 +1,38 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { parseBrokerUrl, redactedUrl, redactUrlsIn, UrlError } from '../../src/amqp/url.js';
 
 describe('parseBrokerUrl', () => {
   test('reads the default amqp URL with vhost /', () => {
-    assert.deepEqual(parseBrokerUrl('amqp://guest:guest@127.0.0.1:5672/'), {
-      tls: false,
-      vhost: '/',
-      hosts: [{ hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest' }],
-    });
+    const a = parseBrokerUrl('amqp://guest:guest@127.0.0.1:5672/');
+    assert.deepEqual(a, { tls: false, vhost: '/', hosts: [{ hostname: '127.0.0.1', port: 5672, username: 'guest' }] });
+    assert.equal(a.hosts[0]?.password, 'guest');
+  });
+
+  test('keeps the password out of anything that serializes or inspects a host', () => {
+    const a = parseBrokerUrl('amqp://nova:Pw-0f3e@ctl1:5672/');
+    assert.equal(a.hosts[0]?.password, 'Pw-0f3e');
+    for (const shown of [
+      JSON.stringify(a),
+      inspect(a, { depth: 5 }),
+      JSON.stringify({ ...a.hosts[0] }),
+      String(Object.keys(a.hosts[0] ?? {})),
+    ]) {
+      assert.ok(!shown.includes('Pw-0f3e'), shown);
+    }
+  });
+
+  test('refuses unencoded white space in the credentials, which would end the URL for redaction', () => {
+    assert.throws(
+      () => parseBrokerUrl('amqp://nova:two words@ctl1/'),
+      (err: Error) => {
+        assert.ok(err instanceof UrlError);
+        assert.equal(err.message, 'user or password contains white space: percent-encode it (%20)');
+        return true;
+      },
+    );
+    assert.equal(parseBrokerUrl('amqp://nova:two%20words@ctl1/').hosts[0]?.password, 'two words');
   });
 
   test("reads oslo's transport_url with several hosts in failover order and a vhost", () => {

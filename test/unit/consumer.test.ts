@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
+import { Consumer, type ConsumerOptions } from '../../src/amqp/consumer.js';
+import { parseBrokerUrl } from '../../src/amqp/url.js';
+import { createLogger } from '../../src/log.js';
+import { FakeAmqp } from '../support/fake-amqp.js';
+
+/**
+ * The consumer's connection life with an in-memory broker and node:test's mock timers:
+ * reconnect, backoff, host rotation and ack batching, with no broker and no real waiting.
+ */
+
+/** Lets every settled promise run its continuations (I/O-free: the fake answers at once). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+interface Harness {
+  readonly amqp: FakeAmqp;
+  readonly consumer: Consumer;
+  readonly received: string[];
+  readonly logs: Record<string, unknown>[];
+}
+
+function harness(options: Partial<ConsumerOptions> & { url?: string } = {}): Harness {
+  const amqp = new FakeAmqp();
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  const h: Harness = { amqp, received: [], logs, consumer: undefined as unknown as Consumer };
+  const consumer = new Consumer({
+    address: parseBrokerUrl(options.url ?? 'amqp://nova:pw@ctl1:5672/'),
+    tls: {},
+    heartbeatIntervalSeconds: 10,
+    connectTimeoutSeconds: 5,
+    connectionName: 'test',
+    topology: {
+      exchanges: ['nova'],
+      topics: ['notifications'],
+      exchangeDurable: false,
+      queue: 'q',
+      queueType: 'classic',
+      queueExpiresSeconds: 3600,
+      queueMaxLength: 100,
+    },
+    prefetch: 10,
+    reconnectMaxDelaySeconds: 4,
+    onMessage: (body) => h.received.push(body.toString()),
+    log: createLogger({ level: 'debug', format: 'json', destination }),
+    random: () => 0,
+    connectHost: amqp.connectHost,
+    ...options,
+  });
+  return Object.assign(h, { consumer });
+}
+
+/** Asserts the next connection attempt comes exactly `ms` after now, not a millisecond earlier. */
+async function nextAttemptAfter(h: Harness, ms: number): Promise<void> {
+  const before = h.amqp.attempts.length;
+  mock.timers.tick(ms - 1);
+  await settle();
+  assert.equal(h.amqp.attempts.length, before, `no attempt before ${ms} ms`);
+  mock.timers.tick(1);
+  await settle();
+  assert.ok(h.amqp.attempts.length > before, `an attempt at ${ms} ms`);
+}
+
+describe('consumer (no broker)', () => {
+  let h: Harness | undefined;
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(async () => {
+    const stopping = h?.consumer.stop();
+    mock.timers.runAll();
+    await stopping;
+    h = undefined;
+    mock.timers.reset();
+  });
+
+  test('declares the exchange, its own queue and bindings, then consumes with the prefetch window', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    assert.equal(h.consumer.state, 'consuming');
+    assert.deepEqual(h.amqp.ops, ['checkExchange nova', 'assertQueue q', 'bindQueue q nova notifications.*', 'prefetch 10', 'consume q']);
+    h.amqp.connection.consumerChannel.deliver('one');
+    assert.deepEqual(h.received, ['one']);
+  });
+
+  test('acks in batches of half the prefetch window with one multiple ack, and a trickle after 50 ms', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    const channel = h.amqp.connection.consumerChannel;
+    for (let i = 0; i < 4; i++) channel.deliver();
+    assert.deepEqual(channel.acks, []);
+    channel.deliver();
+    assert.deepEqual(channel.acks, [{ deliveryTag: 5, multiple: true }]);
+    channel.deliver();
+    channel.deliver();
+    mock.timers.tick(49);
+    assert.equal(channel.acks.length, 1);
+    mock.timers.tick(1);
+    assert.deepEqual(channel.acks.at(-1), { deliveryTag: 7, multiple: true });
+    assert.equal(channel.acks.length, 2);
+  });
+
+  test('backoff doubles from 0.5 s to the cap, jittered into its upper half', async () => {
+    h = harness({ random: () => 0 });
+    h.amqp.dead.add('ctl1');
+    h.consumer.start();
+    await settle();
+    assert.equal(h.amqp.attempts.length, 1);
+    // random 0: half of 0.5, 1, 2, 4, then the 4 s cap.
+    for (const ms of [250, 500, 1000, 2000, 2000, 2000]) await nextAttemptAfter(h, ms);
+    assert.equal(h.consumer.state, 'connecting');
+    const errors = h.logs.filter((l) => l['level'] === 'error');
+    assert.deepEqual(
+      errors.map((l) => l['attempt']),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.equal(errors[0]?.['msg'], 'nothing listens on ctl1:5672 (is RabbitMQ running?)');
+  });
+
+  test('jitter reaches the full delay when random is near 1', async () => {
+    h = harness({ random: () => 0.999 });
+    h.amqp.dead.add('ctl1');
+    h.consumer.start();
+    await settle();
+    for (const ms of [250 + 250 * 0.999, 500 + 500 * 0.999, 1000 + 1000 * 0.999]) await nextAttemptAfter(h, Math.ceil(ms));
+  });
+
+  test('a refused login is retried at the slowest pace at once, not ramped up', async () => {
+    h = harness();
+    h.amqp.refuseLogin.add('ctl1');
+    h.consumer.start();
+    await settle();
+    await nextAttemptAfter(h, 2000);
+    await nextAttemptAfter(h, 2000);
+    assert.equal(h.logs.at(-1)?.['permanent'], true);
+    assert.match(String(h.logs.at(-1)?.['msg']), /refused the login of user "nova"/);
+  });
+
+  test('a lost connection: connecting meanwhile, then reconnected after the first step, topology declared again', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    h.amqp.connection.kill('Heartbeat timeout');
+    await settle();
+    assert.equal(h.consumer.state, 'connecting');
+    assert.ok(h.logs.some((l) => l['msg'] === 'lost the broker, reconnecting' && l['reason'] === 'Heartbeat timeout'));
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.consumer.state, 'consuming');
+    assert.equal(h.consumer.reconnects, 1);
+    assert.equal(h.amqp.ops.filter((op) => op === 'assertQueue q').length, 2);
+    h.amqp.connection.consumerChannel.deliver('after');
+    assert.deepEqual(h.received, ['after']);
+  });
+
+  test('a connection that worked resets the backoff: after a loss it starts over from the first step', async () => {
+    h = harness();
+    h.amqp.dead.add('ctl1');
+    h.consumer.start();
+    await settle();
+    for (const ms of [250, 500]) await nextAttemptAfter(h, ms);
+    h.amqp.dead.delete('ctl1');
+    await nextAttemptAfter(h, 1000);
+    assert.equal(h.consumer.state, 'consuming');
+    h.amqp.dead.add('ctl1');
+    h.amqp.connection.kill();
+    await settle();
+    for (const ms of [250, 250, 500]) await nextAttemptAfter(h, ms);
+  });
+
+  test('host rotation: dead hosts are skipped in order; after a loss the host that worked is tried first', async () => {
+    h = harness({ url: 'amqp://nova:pw@ctl1,nova:pw@ctl2,nova:pw@ctl3/' });
+    h.amqp.dead.add('ctl1');
+    h.consumer.start();
+    await settle();
+    assert.deepEqual(h.amqp.attempts, ['ctl1', 'ctl2']);
+    assert.equal(h.amqp.connection.host.hostname, 'ctl2');
+    h.amqp.dead.add('ctl2');
+    h.amqp.connection.kill();
+    await settle();
+    await nextAttemptAfter(h, 250);
+    assert.deepEqual(h.amqp.attempts, ['ctl1', 'ctl2', 'ctl2', 'ctl3']);
+    assert.equal(h.consumer.state, 'consuming');
+  });
+
+  test('host rotation: a host that takes the connection but refuses the topology is left for the next', async () => {
+    h = harness({ url: 'amqp://nova:pw@ctl1,nova:pw@ctl2/' });
+    h.amqp.refuseQueueOn.add('ctl1');
+    h.consumer.start();
+    await settle();
+    assert.deepEqual(h.amqp.attempts, ['ctl1']);
+    assert.equal(h.consumer.state, 'connecting');
+    await nextAttemptAfter(h, 250);
+    assert.deepEqual(h.amqp.attempts, ['ctl1', 'ctl2']);
+    assert.equal(h.consumer.state, 'consuming');
+  });
+
+  test('every host failing: one line naming each host with its own reason', async () => {
+    h = harness({ url: 'amqp://nova:pw@ctl1,nova:pw@ctl2/' });
+    h.amqp.dead.add('ctl1');
+    h.amqp.refuseLogin.add('ctl2');
+    h.consumer.start();
+    await settle();
+    assert.equal(
+      h.logs.find((l) => l['level'] === 'error')?.['msg'],
+      'all 2 broker hosts failed: nothing listens on ctl1:5672 (is RabbitMQ running?); broker ctl2:5672 refused the login of user "nova": check the user and password in --amqp.url',
+    );
+  });
+
+  test('a consumer cancelled by the broker (queue deleted) starts over and declares the queue again', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    h.amqp.connection.consumerChannel.cancelByBroker();
+    await settle();
+    assert.ok(h.logs.some((l) => String(l['msg']).startsWith('consumer cancelled by the broker')));
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.amqp.connections.length, 2);
+    assert.equal(h.consumer.state, 'consuming');
+    assert.equal(h.amqp.ops.filter((op) => op === 'assertQueue q').length, 2);
+  });
+
+  test('a channel closed under the consumer closes its connection and starts over', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    const first = h.amqp.connection;
+    void first.consumerChannel.close();
+    await settle();
+    assert.equal(first.closed, true);
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.amqp.connections.length, 2);
+    assert.equal(h.consumer.state, 'consuming');
+  });
+
+  test('keeps the last connection problem while not consuming, and clears it once consuming', async () => {
+    h = harness();
+    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: undefined });
+    h.amqp.refuseLogin.add('ctl1');
+    h.consumer.start();
+    await settle();
+    assert.deepEqual(h.consumer.status(), {
+      state: 'connecting',
+      problem: 'broker ctl1:5672 refused the login of user "nova": check the user and password in --amqp.url',
+    });
+    h.amqp.refuseLogin.delete('ctl1');
+    await nextAttemptAfter(h, 2000);
+    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+
+    h.amqp.dead.add('ctl1');
+    h.amqp.connection.kill('Heartbeat timeout');
+    await settle();
+    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: 'lost the broker ctl1:5672: Heartbeat timeout' });
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.consumer.status().problem, 'nothing listens on ctl1:5672 (is RabbitMQ running?)');
+    h.amqp.dead.delete('ctl1');
+    await nextAttemptAfter(h, 250);
+    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+    await h.consumer.stop();
+    assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: 'the exporter is shutting down' });
+  });
+
+  test('stop acks what was handled, cancels, closes, and ends a backoff wait at once', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    const connection = h.amqp.connection;
+    connection.consumerChannel.deliver();
+    connection.consumerChannel.deliver();
+    const channel = connection.consumerChannel;
+    await h.consumer.stop();
+    assert.deepEqual(channel.acks, [{ deliveryTag: 2, multiple: true }]);
+    assert.ok(h.amqp.ops.includes('cancel ctag'));
+    assert.equal(connection.closed, true);
+    assert.equal(h.consumer.state, 'stopped');
+
+    // Stopped while waiting to retry: no timer has to fire for stop() to return.
+    const waiting = harness();
+    waiting.amqp.dead.add('ctl1');
+    waiting.consumer.start();
+    await settle();
+    await waiting.consumer.stop();
+    mock.timers.tick(60_000);
+    await settle();
+    assert.equal(waiting.amqp.attempts.length, 1);
+  });
+});
