@@ -6,6 +6,8 @@ import { PRIORITIES, type DecodeResult, type DropReason, type Notification, type
 export interface DecodeOptions {
   /** Messages longer than this are dropped before any parsing (`--amqp.max-message-bytes`). */
   readonly maxMessageBytes: number;
+  /** The exchange the message came from, passed through to the Notification ('' if unknown). */
+  readonly exchange?: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -18,7 +20,7 @@ const KNOWN_PRIORITIES: ReadonlySet<string> = new Set(PRIORITIES);
  */
 export function decodeNotification(body: Uint8Array, options: DecodeOptions): DecodeResult {
   const unwrapped = unwrapMessage(body, options);
-  return unwrapped.ok ? fromInner(unwrapped.inner, unwrapped.envelope) : unwrapped;
+  return unwrapped.ok ? fromInner(unwrapped.inner, unwrapped.envelope, options.exchange) : unwrapped;
 }
 
 export type UnwrapResult =
@@ -45,7 +47,7 @@ export function unwrapMessage(body: Uint8Array, options: DecodeOptions): UnwrapR
 }
 
 /** An inner message (or an oslo listener's `{event_type, payload, metadata}` view of one). */
-export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2'): DecodeResult {
+export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2', exchange = ''): DecodeResult {
   const eventType = inner['event_type'];
   if (typeof eventType !== 'string' || eventType.length === 0) {
     return drop('missing_event_type', 'event_type is missing or not a string');
@@ -65,6 +67,7 @@ export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2'): DecodeResul
     timestampSeconds: parseOpenStackTime(inner['timestamp'] ?? metadata?.['timestamp']),
     format: isObject(payload['nova_object.data']) ? 'versioned' : 'legacy',
     envelope,
+    exchange,
     payload,
   };
   return { ok: true, notification };
