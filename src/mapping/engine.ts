@@ -136,8 +136,9 @@ function factsOf(rule: Rule, n: Notification, captures: RegExpExecArray, notes: 
 
   if (resourceId !== undefined) {
     if (rule.removes) {
-      // A failed delete leaves the resource where it was.
-      if (phase !== 'error') facts.push({ kind: 'removed', service, resource, resourceId, ...(at !== undefined && { at }) });
+      // Gone once the delete has ended: its start or a failure leaves the resource where it was.
+      if (rule.action ? phase === 'end' : !errorPriority)
+        facts.push({ kind: 'removed', service, resource, resourceId, ...(at !== undefined && { at }) });
     } else if (rule.status) {
       const status = get(rule.status);
       if (status === undefined) notes?.push(`rule ${rule.name}: no status in the payload`);

@@ -4,9 +4,9 @@
  * (number and name) and the key, so an operator finds the mistake without a stack trace.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { MappingError } from './errors.js';
 import { compileGlob, type CompiledGlob } from './glob.js';
 import { parsePath, type Path } from './paths.js';
@@ -86,12 +86,13 @@ export function loadMappingFile(path: string): Rule[] {
 }
 
 export function parseMappingFile(text: string, file: string): Rule[] {
-  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false, lineCounter });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const line = yamlError.linePos?.[0].line;
+    const { line } = lineCounter.linePos(yamlError.pos[0]);
     const message = yamlError.message.split('\n')[0] ?? 'invalid YAML';
-    throw new MappingError(`mapping file ${file}: ${line ? `line ${line}: ` : ''}${message}`);
+    throw new MappingError(`mapping file ${file}: line ${line}: ${message}`);
   }
   const top: unknown = doc.toJS({ maxAliasCount: 1000 });
   const fail = (what: string): never => {
@@ -160,7 +161,7 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
   if (removes && audit) fail('removes', 'a rule cannot both remove and audit');
   const rule: Rule = {
     name,
-    file: basename(file),
+    file,
     eventTypes,
     exchanges: optionalSet(raw, 'exchange', fail),
     publishers: optionalSet(raw, 'publisher', fail),
@@ -186,7 +187,7 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
 function disabledRule(name: string, file: string): Rule {
   return {
     name,
-    file: basename(file),
+    file,
     eventTypes: [],
     exchanges: undefined,
     publishers: undefined,

@@ -25,7 +25,7 @@ export interface ValueSpec {
 
 export interface Rule {
   readonly name: string;
-  /** The file it came from, for the `mapping` command and error messages. */
+  /** The path of the file it came from, for the `mapping` command and error messages. */
   readonly file: string;
   readonly eventTypes: readonly CompiledGlob[];
   readonly exchanges: ReadonlySet<string> | undefined;
