@@ -1,3 +1,4 @@
+import { classifyNovaError } from '../nova/exception-templates.js';
 import { isObject, payloadHost } from './envelope.js';
 import { parseOpenStackTime } from './time.js';
 import type { InstanceEvent, Notification } from './types.js';
@@ -108,7 +109,7 @@ function stateName(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Versioned: an ExceptionPayload as the payload, its `fault` or its `reason`. Legacy: `exception` if it is a class name. */
+/** Versioned: an ExceptionPayload as the payload, its `fault` or its `reason`. Legacy: `exception` if it is a class name, else the class whose message template fits. */
 function exceptionClass(n: Notification): string {
   if (n.format === 'versioned') {
     const data = versionedData(n.payload);
@@ -119,7 +120,17 @@ function exceptionClass(n: Notification): string {
     }
     return 'unknown';
   }
-  return className(n.payload['exception']);
+  const named = className(n.payload['exception']);
+  if (named !== 'unknown') return named;
+  // Unversioned errors carry the message only: recognise it by Nova's own templates.
+  for (const key of ['message', 'reason', 'exception']) {
+    const text = n.payload[key];
+    if (typeof text === 'string') {
+      const recognised = classifyNovaError(text);
+      if (recognised !== 'unknown') return recognised;
+    }
+  }
+  return 'unknown';
 }
 
 function className(value: unknown): string {

@@ -52,8 +52,8 @@ describe('the legacy lifecycle gives exact instance metrics', () => {
       (x) => `${x.labels['event_type']}|${x.labels['exception']}|${x.labels['host']}=${x.value}`,
     );
     assert.deepEqual(errors.sort(), [
-      'compute.instance.create.error|unknown|cmp-11.example.org=1',
-      'scheduler.select_destinations.error|unknown|ctl-01.example.org=1',
+      'compute.instance.create.error|BuildAbortException|cmp-11.example.org=1',
+      'scheduler.select_destinations.error|NoValidHost|ctl-01.example.org=1',
     ]);
 
     assert.equal(valueOf(s, 'openstack_instance_build_duration_seconds_count', { host: 'cmp-03.example.org' }), 1);
