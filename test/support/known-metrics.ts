@@ -33,6 +33,14 @@ export const EXPORTER_METRICS: Readonly<Record<string, MetricSpec>> = {
   openstack_instance_actions_in_flight: { type: 'gauge', labels: ['action'] },
   openstack_instance_action_oldest_in_flight_seconds: { type: 'gauge', labels: ['action'] },
   openstack_instances: { type: 'gauge', labels: ['state', 'host'] },
+  // Services beyond Nova, through the declarative mapping (src/metrics/resource-metrics.ts).
+  openstack_resource_actions_total: { type: 'counter', labels: ['service', 'resource', 'action', 'phase', 'host'] },
+  openstack_resource_action_duration_seconds: { type: 'histogram', labels: ['service', 'resource', 'action', 'outcome'] },
+  openstack_resource_actions_in_flight: { type: 'gauge', labels: ['service', 'resource', 'action'] },
+  openstack_resource_action_oldest_in_flight_seconds: { type: 'gauge', labels: ['service', 'resource', 'action'] },
+  openstack_resources: { type: 'gauge', labels: ['service', 'resource', 'status'] },
+  openstack_resource_errors_total: { type: 'counter', labels: ['service', 'event_type', 'exception'] },
+  openstack_identity_authentications_total: { type: 'counter', labels: ['outcome'] },
   openstack_notification_last_received_timestamp_seconds: {
     type: 'gauge',
     labels: ['publisher', 'host'],
