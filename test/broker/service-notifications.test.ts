@@ -10,12 +10,15 @@ import { suiteVhost } from '../support/vhost.js';
 const TOKEN = 'gAAAAABservice-token-that-must-never-show-up-42';
 const context = { auth_token: TOKEN, request_id: 'req-5e0c0ffe-0000-4000-8000-000000000001', user_id: 'u1', project_id: 'p1' };
 
+/** A fact without its time: Omit spread over each kind of the union. */
+type Timeless<F> = F extends unknown ? Omit<F, 'at'> : never;
+
 interface Case {
   readonly service: string;
   readonly publisher_id: string;
   readonly notifications: readonly { priority: string; event_type: string; payload: unknown }[];
   /** Facts of each notification, in order, without the time (oslo stamps the wall clock). */
-  readonly facts: readonly (readonly Omit<ResourceFact, 'at'>[])[];
+  readonly facts: readonly (readonly Timeless<ResourceFact>[])[];
 }
 
 const vid = '0b1c2d3e-0000-4000-8000-00000000000a';
