@@ -6,6 +6,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import type { DestinationStream } from 'pino';
 import { runCheck } from './commands/check.js';
+import { runMapping } from './commands/mapping.js';
 import { runServe } from './commands/serve.js';
 import { runSimulate } from './commands/simulate.js';
 import { runTail } from './commands/tail.js';
@@ -151,6 +152,20 @@ function commands(): Command {
       runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal }),
     ),
   );
+  const mapping = command(
+    'mapping',
+    'show, for each notification in JSON Lines files, the series the mapping would update (exit 1: broken mapping file)',
+  );
+  mapping.cmd.argument('<files...>', 'notifications, one per line: an oslo wire body or an inner message');
+  mapping.cmd.action((files: string[]) => {
+    const { config } = configure('mapping', mapping.flags(), process.stderr);
+    process.exitCode = runMapping({
+      mappingFile: config.mapping.configFile,
+      inputs: files,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  });
   return program;
 }
 

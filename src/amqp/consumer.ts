@@ -22,7 +22,8 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly prefetch: number;
   readonly reconnectMaxDelaySeconds: number;
   /** Handles one message body synchronously; must not throw (the pipeline never does). */
-  readonly onMessage: (body: Buffer) => void;
+  /** The body and the exchange it was published to (mapping rules may match on it). */
+  readonly onMessage: (body: Buffer, exchange: string) => void;
   readonly log: Logger;
   /** Injectable for tests: [0, 1). */
   readonly random?: () => number;
@@ -154,7 +155,7 @@ export class Consumer implements BrokerState {
         void closeQuietly(connection);
         return;
       }
-      this.options.onMessage(msg.content);
+      this.options.onMessage(msg.content, msg.fields.exchange);
       this.noteDelivery(channel, msg);
     });
     current.tag = consumerTag;

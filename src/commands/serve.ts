@@ -20,6 +20,9 @@ import { instancePayloadFormat } from '../nova/format.js';
 import { novaMapper } from '../nova/mapper.js';
 import { RecentIds } from '../pipeline/dedup.js';
 import { createLabelBound } from '../pipeline/labels.js';
+import { createMap } from '../pipeline/map.js';
+import { compileMapping, mapServiceNotification } from '../mapping/engine.js';
+import { ResourceMetrics } from '../metrics/resource-metrics.js';
 import { createPipeline, type Outcome } from '../pipeline/pipeline.js';
 import { VERSION } from '../version.js';
 
@@ -40,7 +43,7 @@ export interface ExporterDeps {
 }
 
 export interface CountingPipeline {
-  readonly pipeline: (body: Uint8Array) => Outcome;
+  readonly pipeline: (body: Uint8Array, exchange?: string) => Outcome;
   readonly activity: RecentActivity;
   /** Ends actions past their timeout; the exporter calls it on a timer. */
   readonly expire: (now: number) => void;
@@ -54,7 +57,7 @@ const EXPIRE_EVERY_MS = 5_000;
  * bench drive it with bytes alone.
  */
 export function createCountingPipeline(
-  config: Pick<ServeConfig, 'metrics' | 'nova' | 'amqp'>,
+  config: Pick<ServeConfig, 'metrics' | 'nova' | 'amqp' | 'mapping'>,
   registry: Registry,
   log: Logger,
   now: () => number,
@@ -72,19 +75,34 @@ export function createCountingPipeline(
     trackedOverflow: self.trackedOverflow,
     now,
   });
+  const resources = new ResourceMetrics(registry, {
+    maxTrackedActions: metrics.maxTrackedActions,
+    actionTimeoutSeconds: metrics.actionTimeoutSeconds,
+    maxResources: metrics.maxTrackedInstances,
+    onOverflow: (kind) => self.trackedOverflow.inc({ kind }),
+    now,
+  });
   const activity = new RecentActivity({ now });
+  const services = compileMapping(config.mapping.rules);
   const pipeline = createPipeline({
     decode: { maxMessageBytes: config.amqp.maxMessageBytes },
     recentIds: new RecentIds(metrics.dedupWindow),
-    map: novaMapper(instancePayloadFormat(config.nova.notificationFormat)),
+    map: createMap({
+      instance: novaMapper(instancePayloadFormat(config.nova.notificationFormat)),
+      resources: (n) => mapServiceNotification(services, n),
+    }),
     bound: createLabelBound(limiter),
-    sinks: [new NotificationMetrics(registry), instances, activity],
+    sinks: [new NotificationMetrics(registry), instances, resources, activity],
     now,
     onReceived: () => self.received.inc(),
     onDrop: (reason) => self.drop(reason),
     badInput: new RateLimitedLog(log, 10),
   });
-  return { pipeline, activity, expire: (t) => instances.expire(t) };
+  const expire = (t: number): void => {
+    instances.expire(t);
+    resources.expire(t);
+  };
+  return { pipeline, activity, expire };
 }
 
 /** Builds and starts the exporter: counting pipeline → consumer → broker gauges → HTTP. */

@@ -8,7 +8,7 @@ import { serverMessage } from '../amqp/errors.js';
 import { redactedUrl } from '../amqp/url.js';
 import type { ConfigFor } from '../config/config.js';
 import type { Logger } from '../log.js';
-import { createTrafficModel } from '../simulate/model.js';
+import { createCloudTrafficModel } from '../simulate/cloud.js';
 import { createProgressBar, type ProgressStream } from '../simulate/progress.js';
 import { publishTraffic, type PublishResult } from '../simulate/publisher.js';
 import { VERSION } from '../version.js';
@@ -26,7 +26,8 @@ export async function runSimulate(config: ConfigFor<'simulate'>, io: SimulateIo)
   if (config.nova.silentReason) io.log.warn(config.nova.silentReason);
   const exchange = amqp.exchanges[0] as string; // the flag requires at least one
   const rate = s.rate > 0 ? s.rate : undefined;
-  const model = createTrafficModel({
+  const model = createCloudTrafficModel({
+    services: s.services,
     seed: s.seed,
     hosts: s.hosts,
     format: config.nova.notificationFormat,

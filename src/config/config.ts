@@ -6,10 +6,16 @@ import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpe
 import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../nova/conf.js';
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';
 import { topicsFor, type NotificationFormat } from '../nova/format.js';
+import { BUILTIN_MAPPING_DIR, loadMappings } from '../mapping/loader.js';
+import { MappingError } from '../mapping/errors.js';
+import type { Rule } from '../mapping/rule.js';
+import { resolveServices, type ServiceBinding } from '../mapping/services.js';
 import type { KnownPriority } from '../oslo/priority.js';
 
 /** The broker settings: where to connect, and the topology the exporter declares. */
 export interface AmqpConfig extends TopologySpec {
+  /** The services bound (--openstack.services): `check` reports on each. */
+  readonly services: readonly ServiceBinding[];
   readonly address: BrokerAddress;
   readonly tls: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   readonly prefetch: number;
@@ -62,6 +68,7 @@ export interface SimulateConfig {
   readonly errorRatio: number;
   readonly exists: boolean;
   readonly seed: number;
+  readonly services: readonly string[];
 }
 
 /** One resolved flag as a person may see it: its value (passwords masked) and where it came from. */
@@ -72,11 +79,22 @@ export interface Setting {
   readonly source: string;
 }
 
-interface CommonConfig {
-  readonly nova: NovaConfig;
+interface LogConfig {
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'json' | 'logfmt' };
   /** Every flag of the command, for the landing page and `check`: passwords masked. */
   readonly settings: readonly Setting[];
+}
+
+interface CommonConfig extends LogConfig {
+  readonly nova: NovaConfig;
+}
+
+/** The declarative mapping of the services beyond Nova: the built-in rules and the operator's. */
+export interface MappingConfig {
+  /** --mapping.config-file, when given. */
+  readonly configFile: string | undefined;
+  /** Built-in rules with the operator's applied, checked at start. */
+  readonly rules: readonly Rule[];
 }
 
 /** Each command's own configuration: it reads and validates its own flags, no others. */
@@ -90,10 +108,13 @@ export interface ConfigByCommand {
       readonly configFile: string | undefined;
     };
     readonly metrics: MetricsConfig;
+    readonly mapping: MappingConfig;
   };
   readonly tail: CommonConfig & { readonly amqp: AmqpConfig; readonly tail: TailConfig };
   readonly check: CommonConfig & { readonly amqp: AmqpConfig; readonly check: CheckConfig };
   readonly simulate: CommonConfig & { readonly amqp: AmqpConfig; readonly simulate: SimulateConfig };
+  /** Reads the mapping file itself, to report a broken one as its result (exit 1), not as bad configuration. */
+  readonly mapping: LogConfig & { readonly mapping: Pick<MappingConfig, 'configFile'> };
 }
 export type ConfigFor<C extends CommandName> = ConfigByCommand[C];
 /** Any command's configuration. */
@@ -204,6 +225,14 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
   const nova = novaFile === undefined ? undefined : readNovaFile(novaFile, sources.readFile ?? ((path) => readFileSync(path, 'utf8')));
   const file = nova && { values: novaFlags(nova, cli, env), source: novaFile as string };
   const r = new Resolution(command, cli, env, file);
+  if (command === 'mapping') {
+    const mapping: ConfigFor<'mapping'> = {
+      log: { level: r.get('log.level'), format: r.get('log.format') },
+      settings: r.settings('unversioned'),
+      mapping: { configFile: r.get('mapping.config-file') },
+    };
+    return Object.freeze(mapping) as ConfigFor<C>;
+  }
   const format = r.get('nova.notification-format');
   const common = {
     nova: { notificationFormat: format, configFile: novaFile, silentReason: nova && silentNovaReason(nova) },
@@ -229,6 +258,7 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
             dedupWindow: r.get('metrics.dedup-window'),
           },
+          mapping: mappingConfig(r.get('mapping.config-file')),
         }
       : command === 'tail'
         ? {
@@ -260,9 +290,20 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
                 errorRatio: r.get('simulate.error-ratio'),
                 exists: r.get('simulate.exists'),
                 seed: r.get('simulate.seed'),
+                services: r.get('simulate.services'),
               },
             };
   return Object.freeze(config) as ConfigFor<C>;
+}
+
+/** The built-in rules with the operator's file applied; a broken file is one line naming the file, rule and key. */
+function mappingConfig(configFile: string | undefined): MappingConfig {
+  try {
+    return { configFile, rules: loadMappings(BUILTIN_MAPPING_DIR, configFile) };
+  } catch (err) {
+    if (err instanceof MappingError) throw new ConfigError(`invalid --mapping.config-file: ${err.message}`);
+    throw err;
+  }
 }
 
 function readNovaFile(path: string, readFile: (path: string) => string): NovaNotificationSettings {
@@ -307,11 +348,18 @@ function novaFlags(nova: NovaNotificationSettings, cli: RawFlags, env: Env): Raw
 function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
   const orDefault = <K extends FlagName>(name: K): FlagValues[K] =>
     r.has(name) ? r.get(name) : (FLAGS[name].schema.parse((FLAGS[name] as FlagSpec).default) as FlagValues[K]);
+  const novaTopics = (r.has('amqp.topic') ? r.get('amqp.topic') : undefined) ?? topicsFor(format);
+  // Nova's exchange and topics come from --amqp.exchange/--amqp.topic (nova.conf's); every
+  // other service named adds its own, as the service's code sets them.
+  const services = resolveServices(r.has('openstack.services') ? r.get('openstack.services') : ['nova']);
+  const others = services.filter((s) => s.name !== 'nova');
+  const unique = (lists: readonly (readonly string[])[]): string[] => [...new Set(lists.flat())];
   return {
     address: r.get('amqp.url'),
     tls: { caFile: r.get('amqp.tls-ca-file'), certFile: r.get('amqp.tls-cert-file'), keyFile: r.get('amqp.tls-key-file') },
-    exchanges: r.get('amqp.exchange'),
-    topics: (r.has('amqp.topic') ? r.get('amqp.topic') : undefined) ?? topicsFor(format),
+    services,
+    exchanges: unique([r.get('amqp.exchange'), ...others.map((s) => s.exchanges)]),
+    topics: unique([novaTopics, ...others.map((s) => s.topics)]),
     exchangeDurable: r.get('amqp.exchange-durable'),
     queue: orDefault('amqp.queue'),
     queueType: orDefault('amqp.queue-type'),

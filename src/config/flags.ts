@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import { SERVICE_NAMES } from '../mapping/services.js';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
 import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
 import { webConfigFile } from '../http/web-config-flag.js';
@@ -9,7 +10,7 @@ import { webConfigFile } from '../http/web-config-flag.js';
  * validates them from here, and a test checks the README's flag table against it.
  * Each flag `--a.b-c` also reads the environment variable `A_B_C`.
  */
-export type CommandName = 'serve' | 'tail' | 'check' | 'simulate';
+export type CommandName = 'serve' | 'tail' | 'check' | 'simulate' | 'mapping';
 
 export interface FlagSpec<T = unknown> {
   readonly help: string;
@@ -130,6 +131,17 @@ const httpUrl = z.string().transform((value, ctx): string | undefined => {
   return value;
 });
 
+// `--openstack.services nova,cinder` or the flag repeated: both read as one list.
+const serviceList = z
+  .array(z.string())
+  .transform((values) =>
+    values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  )
+  .pipe(z.array(oneOf(SERVICE_NAMES as [string, ...string[]])).min(1, { error: 'needs at least one value' }));
+
 export const FLAGS = {
   'amqp.url': {
     help: 'Broker URL: amqp://, amqps:// or an oslo transport_url (rabbit://u:p@h1:5672,u:p@h2:5672/vhost)',
@@ -221,6 +233,19 @@ export const FLAGS = {
     help: 'nova.conf to take transport_url, topics, notification_format and control_exchange from (flags and variables win)',
     default: '',
     commands: ALL,
+    schema: optionalText,
+  },
+  'openstack.services': {
+    help: `Services whose exchanges and topics to bind besides --amqp.exchange, repeatable (${SERVICE_NAMES.join(', ')})`,
+    default: ['nova'],
+    repeatable: true,
+    commands: CONSUMERS,
+    schema: serviceList,
+  },
+  'mapping.config-file': {
+    help: 'A mapping file of your own: its rules come before the built-in ones and replace those of the same name',
+    default: '',
+    commands: ['serve', 'mapping'],
     schema: optionalText,
   },
   'web.listen-address': {
@@ -345,8 +370,13 @@ export const FLAGS = {
     commands: ['check'],
     schema: httpUrl,
   },
-  'log.level': { help: 'debug, info, warn or error', default: 'info', commands: ALL, schema: oneOf(['debug', 'info', 'warn', 'error']) },
-  'log.format': { help: 'json or logfmt', default: 'json', commands: ALL, schema: oneOf(['json', 'logfmt']) },
+  'log.level': {
+    help: 'debug, info, warn or error',
+    default: 'info',
+    commands: [...ALL, 'mapping'],
+    schema: oneOf(['debug', 'info', 'warn', 'error']),
+  },
+  'log.format': { help: 'json or logfmt', default: 'json', commands: [...ALL, 'mapping'], schema: oneOf(['json', 'logfmt']) },
   'simulate.count': {
     short: 'count',
     help: 'Notifications to publish (0: until --simulate.duration-seconds)',
@@ -389,6 +419,14 @@ export const FLAGS = {
     boolean: true,
     commands: ['simulate'],
     schema: bool,
+  },
+  'simulate.services': {
+    short: 'services',
+    help: `Services to simulate, repeatable or comma-separated (${SERVICE_NAMES.join(', ')})`,
+    default: ['nova'],
+    repeatable: true,
+    commands: ['simulate'],
+    schema: serviceList,
   },
   'simulate.seed': {
     short: 'seed',

@@ -22,6 +22,9 @@ export const BOUNDED_LABELS = [
   'from_task_state',
   'to_task_state',
   'exception',
+  'service',
+  'resource',
+  'status',
 ] as const;
 export type BoundedLabel = (typeof BOUNDED_LABELS)[number];
 

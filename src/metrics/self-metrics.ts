@@ -3,7 +3,7 @@ import { DROP_REASONS, type DropReason } from '../pipeline/notification.js';
 import { BOUNDED_LABELS } from './labels.js';
 
 export const SELF_PREFIX = 'openstack_notification_exporter_';
-export const TRACKED_KINDS = ['instances', 'actions'] as const;
+export const TRACKED_KINDS = ['instances', 'actions', 'resources', 'resource_actions'] as const;
 
 /**
  * The exporter's view of its own counting: what came in, what it had to drop and which
@@ -45,7 +45,7 @@ export class SelfMetrics {
     for (const label of BOUNDED_LABELS) this.labelOverflow.inc({ label }, 0);
     this.trackedOverflow = new Counter({
       name: `${SELF_PREFIX}tracked_overflow_total`,
-      help: 'Instances or pending actions not tracked (or evicted) because their cap was reached.',
+      help: 'Instances, resources or pending actions not tracked (or evicted) because their cap was reached.',
       labelNames: ['kind'] as const,
       registers,
     });

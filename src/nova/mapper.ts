@@ -1,9 +1,9 @@
 import { isObject, payloadHost } from '../pipeline/decode.js';
 import { parseOpenStackTime } from '../oslo/time.js';
-import type { Mapper } from '../pipeline/facts.js';
 import type { Notification } from '../pipeline/notification.js';
 import type { PayloadFormat } from './format.js';
 import type { InstanceEvent } from './instance-event.js';
+import { classifyNovaError } from './exception-templates.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -15,15 +15,11 @@ const NOVA_PREFIXES = ['compute.', 'instance.', 'compute_task.', 'scheduler.', '
 const EXCEPTION_CLASS = /^[A-Za-z_][\w.]{0,127}$/;
 
 /**
- * The map stage for Nova: instance facts from the payload format the instance metrics
- * follow (`instancePayloadFormat`), so with both formats on one event is counted once.
+ * Nova's mapper: instance facts from the payload format the instance metrics follow
+ * (`instancePayloadFormat`), so with both formats on one event is counted once.
  */
-export function novaMapper(instanceFormat: PayloadFormat): Mapper {
-  return (notification, receivedAt) => ({
-    notification,
-    instance: notification.format === instanceFormat ? instanceEvent(notification) : undefined,
-    receivedAt,
-  });
+export function novaMapper(instanceFormat: PayloadFormat): (n: Notification) => InstanceEvent | undefined {
+  return (n) => (n.format === instanceFormat ? instanceEvent(n) : undefined);
 }
 
 /**
@@ -123,7 +119,7 @@ function stateName(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Versioned: an ExceptionPayload as the payload, its `fault` or its `reason`. Legacy: `exception` if it is a class name. */
+/** Versioned: an ExceptionPayload as the payload, its `fault` or its `reason`. Legacy: `exception` if it is a class name, else the class whose message template fits. */
 function exceptionClass(n: Notification): string {
   if (n.format === 'versioned') {
     const data = versionedData(n.payload);
@@ -134,7 +130,17 @@ function exceptionClass(n: Notification): string {
     }
     return 'unknown';
   }
-  return className(n.payload['exception']);
+  const named = className(n.payload['exception']);
+  if (named !== 'unknown') return named;
+  // Unversioned errors carry the message only: recognise it by Nova's own templates.
+  for (const key of ['message', 'reason', 'exception']) {
+    const text = n.payload[key];
+    if (typeof text === 'string') {
+      const recognised = classifyNovaError(text);
+      if (recognised !== 'unknown') return recognised;
+    }
+  }
+  return 'unknown';
 }
 
 function className(value: unknown): string {

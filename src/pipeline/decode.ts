@@ -16,9 +16,9 @@ type JsonObject = Record<string, unknown>;
  * Bytes as they came off the queue → a Notification, or the reason it is not one.
  * Never throws: every input maps to exactly one outcome so nothing is lost silently.
  */
-export function decodeNotification(body: Uint8Array, options: DecodeOptions): DecodeResult {
+export function decodeNotification(body: Uint8Array, options: DecodeOptions, exchange = ''): DecodeResult {
   const unwrapped = unwrapMessage(body, options);
-  return unwrapped.ok ? fromInner(unwrapped.inner, unwrapped.envelope) : unwrapped;
+  return unwrapped.ok ? fromInner(unwrapped.inner, unwrapped.envelope, exchange) : unwrapped;
 }
 
 export type UnwrapResult =
@@ -45,7 +45,7 @@ export function unwrapMessage(body: Uint8Array, options: DecodeOptions): UnwrapR
 }
 
 /** An inner message (or an oslo listener's `{event_type, payload, metadata}` view of one). */
-export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2'): DecodeResult {
+export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2', exchange = ''): DecodeResult {
   const eventType = inner['event_type'];
   if (typeof eventType !== 'string' || eventType.length === 0) {
     return drop('missing_event_type', 'event_type is missing or not a string');
@@ -65,6 +65,7 @@ export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2'): DecodeResul
     timestampSeconds: parseOpenStackTime(inner['timestamp'] ?? metadata?.['timestamp']),
     format: isObject(payload['nova_object.data']) ? 'versioned' : 'legacy',
     envelope,
+    exchange,
     payload,
   };
   return { ok: true, notification };

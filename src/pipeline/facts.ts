@@ -4,6 +4,7 @@
  * mapping file) and consumed by the metrics and the landing page's summary alike, after
  * the label stage has bounded its values once.
  */
+import type { ResourceFact } from '../mapping/facts.js';
 import type { InstanceEvent } from '../nova/instance-event.js';
 import type { Notification } from './notification.js';
 
@@ -11,6 +12,8 @@ export interface Facts {
   readonly notification: Notification;
   /** Nova's instance facts, from the payload format the instance metrics follow. */
   readonly instance: InstanceEvent | undefined;
+  /** The other services' facts, from the declarative mapping (empty when no rule matches). */
+  readonly resources: readonly ResourceFact[];
   /** Epoch seconds: when the exporter received it (the notification's own clock is in `notification`). */
   readonly receivedAt: number;
 }

@@ -4,6 +4,7 @@
  * overflow is counted; values already seen keep their series.
  */
 import type { InstanceEvent } from '../nova/instance-event.js';
+import { createResourceBound } from '../mapping/bound.js';
 import type { LabelLimiter } from '../metrics/labels.js';
 import type { Facts } from './facts.js';
 
@@ -19,6 +20,7 @@ export function createLabelBound(limiter: LabelLimiter): (facts: Facts) => Facts
   const fromTask = limiter.label('from_task_state');
   const toTask = limiter.label('to_task_state');
   const exception = limiter.label('exception');
+  const resource = createResourceBound(limiter);
 
   const boundInstance = (e: InstanceEvent): InstanceEvent => ({
     ...e,
@@ -36,6 +38,7 @@ export function createLabelBound(limiter: LabelLimiter): (facts: Facts) => Facts
       // priority is one of a fixed set already (decode maps the rest to `unknown`).
       notification: { ...n, eventType: eventType(n.eventType), publisher: publisher(n.publisher), host: host(n.host) },
       instance: facts.instance && boundInstance(facts.instance),
+      resources: facts.resources.length === 0 ? facts.resources : facts.resources.map(resource),
       receivedAt: facts.receivedAt,
     };
   };

@@ -36,6 +36,8 @@ export interface Notification {
   readonly format: PayloadFormat;
   /** `v2` = messagingv2 envelope (`oslo.message`), `v1` = bare inner message. */
   readonly envelope: 'v1' | 'v2';
+  /** AMQP exchange it arrived on (`nova`, `cinder`, ...); '' when unknown (a file, a test). */
+  readonly exchange: string;
   /** Payload as sent (for versioned: still wrapped in nova_object.*). Never holds `_context_*`. */
   readonly payload: Readonly<Record<string, unknown>>;
 }

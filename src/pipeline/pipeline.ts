@@ -27,16 +27,16 @@ export type Outcome = 'counted' | DropReason;
  * throws, so the consumer can ack unconditionally: a poison message is counted once and
  * never requeued.
  */
-export function createPipeline(stages: PipelineStages): (body: Uint8Array) => Outcome {
+export function createPipeline(stages: PipelineStages): (body: Uint8Array, exchange?: string) => Outcome {
   const { decode, recentIds, map, bound, sinks, now, onReceived, onDrop, badInput } = stages;
   const drop = (reason: DropReason, detail: string, fields: Record<string, unknown> = {}): Outcome => {
     onDrop(reason);
     if (reason !== 'duplicate') badInput.warn(reason, { reason, detail, ...fields }, 'message dropped');
     return reason;
   };
-  return (body) => {
+  return (body, exchange = '') => {
     onReceived();
-    const result = decodeNotification(body, decode);
+    const result = decodeNotification(body, decode, exchange);
     if (!result.ok) return drop(result.reason, result.detail, { bytes: body.byteLength });
     const n = result.notification;
     if (n.messageId !== undefined && recentIds.seen(n.messageId)) return drop('duplicate', 'message_id seen before');

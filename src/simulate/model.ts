@@ -54,6 +54,8 @@ export interface SimulatedMessage {
   routingKey: string;
   topic: Topic;
   message: InnerMessage;
+  /** The service's own exchange (cinder, neutron, ...); absent for Nova's, the publisher's. */
+  exchange?: string;
 }
 
 export interface TrafficStats {

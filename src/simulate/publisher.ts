@@ -95,6 +95,7 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
 
   try {
     const exchangeDeclared = await ensureExchange(conn, exchange, opts.exchangeDurable);
+    const ensured = new Set([exchange]);
     const ch = await conn.createConfirmChannel();
     ch.on('error', fail);
     ch.on('close', () => fail(new Error('channel closed by the broker')));
@@ -111,9 +112,14 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
           continue; // re-check the stop conditions after sleeping
         }
       }
-      const { routingKey, message } = opts.model.next();
+      const { routingKey, message, exchange: own } = opts.model.next();
+      // Other services publish to their own exchanges, declared as oslo does on first use.
+      if (own !== undefined && !ensured.has(own)) {
+        await guard(ensureExchange(conn, own, opts.exchangeDurable));
+        ensured.add(own);
+      }
       const body = Buffer.from(JSON.stringify(osloEnvelope(message)), 'utf8');
-      const ok = ch.publish(exchange, routingKey, body, OSLO_PUBLISH_OPTIONS);
+      const ok = ch.publish(own ?? exchange, routingKey, body, OSLO_PUBLISH_OPTIONS);
       sent++;
       if (sent % confirmEvery === 0) await guard(ch.waitForConfirms());
       else if (!ok) await guard(once(ch, 'drain'));

@@ -9,7 +9,7 @@
 export type MessageFormat = 'legacy' | 'versioned';
 
 /** oslo topic a format is sent on (routing key `<topic>.<priority>`). */
-export type Topic = 'notifications' | 'versioned_notifications';
+export type Topic = 'notifications' | 'versioned_notifications' | 'ironic_versioned_notifications';
 
 /** Who sent it. Legacy publisher_id is `<service>.<host>`; versioned `nova-<binary>:<host>`. */
 export type Service = 'compute' | 'api' | 'scheduler';

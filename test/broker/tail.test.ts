@@ -38,7 +38,7 @@ describe('tail', () => {
     );
     assert.equal(
       lines[11],
-      '2026-11-25T10:30:05.000Z ERROR compute.instance.create.error host=cmp-11.example.org instance=7c6b5a49-3827-4165-9a8b-7c6d5e4f3a2b error=unknown',
+      '2026-11-25T10:30:05.000Z ERROR compute.instance.create.error host=cmp-11.example.org instance=7c6b5a49-3827-4165-9a8b-7c6d5e4f3a2b error=BuildAbortException',
     );
     assert.ok(!run.stdout().includes(TOKEN) && !run.stderr().includes(TOKEN));
     assert.ok(!run.stderr().includes('guest:guest'), run.stderr());

@@ -18,6 +18,9 @@ const EXPECTED_ALERTS = [
   'NovaComputeHostSilent',
   'NovaInstanceActionStuck',
   'NovaInstancesInError',
+  'OpenStackServiceErrors',
+  'OpenStackResourceStuckInTransition',
+  'KeystoneAuthenticationFailureSpike',
   'OpenStackNotificationExporterDown',
   'OpenStackNotificationExporterBrokerDisconnected',
   'OpenStackNotificationExporterUndecodableMessages',
@@ -26,7 +29,7 @@ const EXPECTED_ALERTS = [
 
 // These aggregate every label away (one alert for the whole cloud), so their
 // annotations have no $labels to show.
-const CLOUD_WIDE_ALERTS = new Set(['NovaBuildFailureRatioHigh', 'NovaNotificationsStalled']);
+const CLOUD_WIDE_ALERTS = new Set(['NovaBuildFailureRatioHigh', 'NovaNotificationsStalled', 'KeystoneAuthenticationFailureSpike']);
 
 function promtool(...args: string[]): void {
   const result = spawnSync(PROMTOOL, args, { cwd: REPO_ROOT, encoding: 'utf8' });

@@ -34,10 +34,12 @@ export function facts(n: Partial<Notification> = {}, instance: Partial<InstanceE
       timestampSeconds: undefined,
       format: 'legacy',
       envelope: 'v2',
+      exchange: 'nova',
       payload: {},
       ...n,
     },
     instance: instance && instanceEvent(instance),
+    resources: [],
     receivedAt,
   };
 }

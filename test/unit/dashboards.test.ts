@@ -23,6 +23,7 @@ const EXPECTED = {
   'instance-churn.json': 'osne-instance-churn',
   'errors.json': 'osne-errors',
   'exporter-health.json': 'osne-exporter-health',
+  'services.json': 'osne-services',
 } as const;
 
 const dashboards = loadDashboards();
@@ -58,7 +59,7 @@ test('instantiate replaces Grafana variables with runnable values', () => {
   assert.throws(() => instantiate('x[$__unknown]'), /no stand-in/);
 });
 
-test('the three dashboards exist with their fixed uids', () => {
+test('the four dashboards exist with their fixed uids', () => {
   for (const [file, uid] of Object.entries(EXPECTED)) {
     assert.ok(existsSync(path.join(DASHBOARDS_DIR, file)), `dashboards/${file} is missing`);
     const found = dashboards.find((d) => d.file === file);

@@ -78,11 +78,25 @@ describe('instanceEvent', () => {
     assert.deepEqual(e?.taskStateTransition, { from: 'powering-off', to: 'none' });
   });
 
-  test('takes the exception class from a legacy string but never message text', () => {
+  test('takes the exception class from a legacy string, or recognises the message; never the message text', () => {
     const base = { event_type: 'compute.instance.create.error', priority: 'ERROR', publisher_id: 'compute.c1' };
     assert.equal(event({ ...base, payload: { exception: 'NoValidHost' } })?.exception, 'NoValidHost');
-    assert.equal(event({ ...base, payload: { exception: 'No valid host was found. There are not enough hosts' } })?.exception, 'unknown');
+    assert.equal(
+      event({ ...base, payload: { exception: 'No valid host was found. There are not enough hosts' } })?.exception,
+      'NoValidHost',
+    );
     assert.equal(event({ ...base, payload: { exception: { kwargs: { code: 400 } } } })?.exception, 'unknown');
+    assert.equal(
+      event({
+        ...base,
+        payload: {
+          exception: { kwargs: { code: 500 } },
+          message: 'Binding failed for port 8c1f, please check neutron logs for more information.',
+        },
+      })?.exception,
+      'PortBindingFailed',
+    );
+    assert.equal(event({ ...base, payload: { message: 'Something nobody wrote a template for.', code: 500 } })?.exception, 'unknown');
   });
 
   test('counts an ERROR under a Nova prefix as an error even without an instance', () => {

@@ -52,8 +52,8 @@ describe('the legacy lifecycle gives exact instance metrics', () => {
       (x) => `${x.labels['event_type']}|${x.labels['exception']}|${x.labels['host']}=${x.value}`,
     );
     assert.deepEqual(errors.sort(), [
-      'compute.instance.create.error|unknown|cmp-11.example.org=1',
-      'scheduler.select_destinations.error|unknown|ctl-01.example.org=1',
+      'compute.instance.create.error|BuildAbortException|cmp-11.example.org=1',
+      'scheduler.select_destinations.error|NoValidHost|ctl-01.example.org=1',
     ]);
 
     assert.equal(valueOf(s, 'openstack_instance_build_duration_seconds_count', { host: 'cmp-03.example.org' }), 1);
@@ -201,5 +201,39 @@ describe('a flood of 50,000 distinct hosts', () => {
     // Counted once per value bounded, not once per metric: the sender's host and the instance's host.
     assert.equal(valueOf(s, 'openstack_notification_exporter_label_values_overflow_total', { label: 'host' }), 40_000 * 2);
     assert.ok(s.length < 60_000, `${s.length} series in all`);
+  });
+});
+
+describe('services beyond Nova through the counting pipeline', () => {
+  test('a volume create is counted, paired by volume id with the notifications own clocks, and kept in the inventory', async () => {
+    const p = countingPipeline();
+    const volume = (event: string, status: string, timestamp: string) => ({
+      event_type: `volume.${event}`,
+      priority: 'INFO',
+      publisher_id: 'volume.stor-1@lvm',
+      timestamp,
+      message_id: `${event}-${timestamp}`,
+      payload: { volume_id: 'v-1', status, host: 'stor-1@lvm#pool', size: 1 },
+    });
+    p.feed(volume('create.start', 'creating', '2026-11-25 12:00:00.000000'));
+    p.feed(volume('create.end', 'available', '2026-11-25 12:00:07.500000'));
+    p.feed({
+      event_type: 'identity.authenticate',
+      priority: 'INFO',
+      publisher_id: 'identity.ctl-1',
+      payload: { outcome: 'failure', initiator: { id: 'u-1', host: { address: '203.0.113.9' } } },
+    });
+    const s = await p.scrape();
+    const labels = { service: 'cinder', resource: 'volume', action: 'create' };
+    assert.equal(valueOf(s, 'openstack_resource_actions_total', { ...labels, phase: 'start', host: 'stor-1@lvm' }), 1);
+    assert.equal(valueOf(s, 'openstack_resource_actions_total', { ...labels, phase: 'end', host: 'stor-1@lvm' }), 1);
+    assert.equal(valueOf(s, 'openstack_resource_action_duration_seconds_sum', { ...labels, outcome: 'success' }), 7.5);
+    assert.equal(valueOf(s, 'openstack_resource_actions_in_flight', labels), 0);
+    assert.equal(valueOf(s, 'openstack_resources', { service: 'cinder', resource: 'volume', status: 'available' }), 1);
+    assert.equal(valueOf(s, 'openstack_identity_authentications_total', { outcome: 'failure' }), 1);
+    // Never a user, project or address as a label.
+    assert.ok(!s.some((x) => Object.values(x.labels).some((v) => v === 'u-1' || v === '203.0.113.9')));
+    // The same traffic also counts as notifications, as before.
+    assert.equal(valueOf(s, 'openstack_notifications_total', { publisher: 'volume' }), 2);
   });
 });

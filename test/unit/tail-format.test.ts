@@ -35,7 +35,7 @@ describe('the readable line', () => {
     ],
     [
       'nova-legacy/lifecycle/14-scheduler.select_destinations.error.json',
-      '2026-11-25T10:31:00.000Z ERROR scheduler.select_destinations.error host=ctl-01.example.org error=unknown',
+      '2026-11-25T10:31:00.000Z ERROR scheduler.select_destinations.error host=ctl-01.example.org error=NoValidHost',
     ],
     [
       'nova-versioned/instance-create-error.json',

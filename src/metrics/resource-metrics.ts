@@ -1,0 +1,188 @@
+/**
+ * The metrics of every service the declarative mapping covers (Cinder, Neutron, Glance, ...):
+ * facts in, counters, histograms and gauges out. The facts arrive bounded (the label stage)
+ * so nothing here caps a label; the resource id is only the key that pairs phases and keeps
+ * the inventory.
+ *
+ * The pairing and the inventory are the instance ones (ActionTracker, Inventory) keyed by
+ * service, resource and id, so they keep their behaviour: out-of-order ends held, newer
+ * states never undone by a late one, caps with eviction counted. Timeouts happen in
+ * expire(), which the caller runs (on a timer or before a scrape): collecting a metric here
+ * only reads.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ResourceFact } from '../mapping/facts.js';
+import type { Facts, FactSink } from '../pipeline/facts.js';
+import { ActionTracker, type FinishedAction } from './action-tracker.js';
+import { Inventory } from './inventory.js';
+
+export interface ResourceMetricsOptions {
+  readonly maxTrackedActions: number;
+  readonly actionTimeoutSeconds: number;
+  readonly maxResources: number;
+  /** A start (or held end) evicted, or a resource not kept, because its cap was reached. */
+  readonly onOverflow: (kind: 'resource_actions' | 'resources') => void;
+  /** Wall clock, epoch seconds: for facts without a time of their own and for ages. */
+  readonly now: () => number;
+}
+
+// Volumes attach in seconds, stacks and bare metal deploys take up to hours.
+const DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
+/** Known outcomes exist from the start, so a first failure is 0 → 1, not a new series. */
+const AUTH_OUTCOMES_AT_ZERO = ['success', 'failure', 'pending'] as const;
+const SEP = '\u0000';
+
+export class ResourceMetrics implements FactSink {
+  private readonly actions: Counter<'service' | 'resource' | 'action' | 'phase' | 'host'>;
+  private readonly duration: Histogram<'service' | 'resource' | 'action' | 'outcome'>;
+  private readonly errors: Counter<'service' | 'event_type' | 'exception'>;
+  private readonly authentications: Counter<'outcome'>;
+  private readonly tracker: ActionTracker;
+  private readonly inventory: Inventory;
+
+  constructor(
+    registry: Registry,
+    private readonly options: ResourceMetricsOptions,
+  ) {
+    const registers = [registry];
+    const tracker = (this.tracker = new ActionTracker({
+      maxTracked: options.maxTrackedActions,
+      timeoutSeconds: options.actionTimeoutSeconds,
+      onEvicted: () => options.onOverflow('resource_actions'),
+    }));
+    const inventory = (this.inventory = new Inventory({
+      maxInstances: options.maxResources,
+      onOverflow: () => options.onOverflow('resources'),
+    }));
+    const { now } = options;
+
+    this.actions = new Counter({
+      name: 'openstack_resource_actions_total',
+      help: 'Actions on resources of OpenStack services other than Nova (volume create, port update, stack delete, ...) by phase: start, end, error.',
+      labelNames: ['service', 'resource', 'action', 'phase', 'host'] as const,
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'openstack_resource_action_duration_seconds',
+      help: "Time from an action's start to its end (success) or error on the same resource, by the notifications' own clocks, or to its expiry (timeout).",
+      labelNames: ['service', 'resource', 'action', 'outcome'] as const,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'openstack_resource_actions_in_flight',
+      help: 'Resource actions started and not yet ended (nor expired).',
+      labelNames: ['service', 'resource', 'action'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, { count }] of tracker.inFlight(now())) this.set(actionLabels(key), count);
+      },
+    });
+    new Gauge({
+      name: 'openstack_resource_action_oldest_in_flight_seconds',
+      help: 'Age of the oldest resource action still in flight.',
+      labelNames: ['service', 'resource', 'action'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, { oldestSeconds }] of tracker.inFlight(now())) this.set(actionLabels(key), oldestSeconds);
+      },
+    });
+    new Gauge({
+      name: 'openstack_resources',
+      help: 'Resources per service, type and status, kept from notifications (deleted ones leave; audits such as volume.exists refresh it).',
+      labelNames: ['service', 'resource', 'status'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { state, host: group, count } of inventory.counts().values()) {
+          const [service = '', resource = ''] = group.split(SEP);
+          this.inc({ service, resource, status: state }, count);
+        }
+      },
+    });
+    this.errors = new Counter({
+      name: 'openstack_resource_errors_total',
+      help: 'Error notifications of services other than Nova, by event type and exception class (never the message).',
+      labelNames: ['service', 'event_type', 'exception'] as const,
+      registers,
+    });
+    this.authentications = new Counter({
+      name: 'openstack_identity_authentications_total',
+      help: "Keystone authentications (CADF identity.authenticate) by outcome. Keystone's default opt-out sends failures only.",
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    for (const outcome of AUTH_OUTCOMES_AT_ZERO) this.authentications.inc({ outcome }, 0);
+  }
+
+  record(facts: Facts): void {
+    for (const fact of facts.resources) this.recordFact(fact);
+  }
+
+  /** One bounded fact. */
+  recordFact(fact: ResourceFact): void {
+    switch (fact.kind) {
+      case 'action':
+        return this.recordAction(fact);
+      case 'status':
+        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now());
+        return;
+      case 'removed':
+        this.inventory.remove(resourceKey(fact), fact.at ?? this.options.now());
+        return;
+      case 'error':
+        this.errors.inc({ service: fact.service, event_type: fact.eventType, exception: fact.exception });
+        return;
+      case 'authentication':
+        this.authentications.inc({ outcome: fact.outcome });
+        return;
+    }
+  }
+
+  /** Ends the starts older than the timeout as `timeout` outcomes. */
+  expire(now: number = this.options.now()): void {
+    for (const f of this.tracker.expire(now)) this.observe(f);
+  }
+
+  get trackedActions(): number {
+    return this.tracker.size;
+  }
+
+  get trackedResources(): number {
+    return this.inventory.size;
+  }
+
+  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>): void {
+    const { service, resource, action, phase, host } = fact;
+    this.actions.inc({ service, resource, action, phase, host });
+    if (fact.resourceId === undefined) return;
+    const now = this.options.now();
+    const at = fact.at ?? now;
+    const id = resourceKey({ service, resource, resourceId: fact.resourceId });
+    const key = `${service}${SEP}${resource}${SEP}${action}`;
+    const done =
+      phase === 'start'
+        ? this.tracker.start({ instanceId: id, action: key, host, startedAt: at, requestId: undefined })
+        : this.tracker.finish(id, key, at, phase === 'end' ? 'success' : 'error', undefined, now);
+    if (done) this.observe(done);
+  }
+
+  private observe(f: FinishedAction): void {
+    this.duration.observe({ ...actionLabels(f.action), outcome: f.outcome }, f.durationSeconds);
+  }
+}
+
+function actionLabels(key: string): { service: string; resource: string; action: string } {
+  const [service = '', resource = '', action = ''] = key.split(SEP);
+  return { service, resource, action };
+}
+
+function resourceKey(f: { service: string; resource: string; resourceId: string }): string {
+  return `${f.service}${SEP}${f.resource}${SEP}${f.resourceId}`;
+}
+
+function group(f: { service: string; resource: string }): string {
+  return `${f.service}${SEP}${f.resource}`;
+}
