@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Broker, createVhost, listQueues, type BenchVhost } from './lib/broker.js';
+import { Broker, createBenchVhost, queueNames } from './lib/broker.js';
+import type { Vhost } from '../test/support/rabbitmq.js';
 import { buildChildren, BENCH_DIR, REPO_DIR } from './lib/build.js';
 import type { DrainArgs } from './children/common.js';
 import type { Backlog, BenchContext, DrainRow } from './lib/context.js';
@@ -39,7 +40,7 @@ rmSync(logDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 const outFile = resolve(REPO_DIR, opts.out);
 
-let vhost: BenchVhost | undefined;
+let vhost: Vhost | undefined;
 let broker: Broker | undefined;
 const corpusFile = join(resultsDir, `corpus-${process.pid}.bin`);
 async function cleanup(): Promise<void> {
@@ -69,9 +70,9 @@ async function main(): Promise<void> {
   progress(`building child scripts`);
   // Outside the repository, so linters never see the bundles.
   const children = await buildChildren(CHILDREN, join(tmpdir(), 'osne-bench-build'));
-  vhost = await createVhost(opts.amqpHost);
+  vhost = await createBenchVhost(opts.amqpHost);
   progress(`vhost ${vhost.name} created`);
-  broker = await Broker.open(vhost.url);
+  broker = await Broker.open(vhost);
   const machine = machineInfo(broker.serverVersion(), opts.python);
 
   progress(`generating ${opts.count} notifications from the traffic model (seed ${opts.seed}, ${opts.hosts} hosts)`);
@@ -130,9 +131,9 @@ async function main(): Promise<void> {
       } catch (err) {
         if (!ctx.broker.lost || attempt >= 3) throw err;
         progress(`${what}: lost the broker (${err instanceof Error ? err.message : String(err)}); waiting for it, then again`);
-        ctx.broker = await Broker.await(ctx.vhost.url, 300_000, () => undefined);
+        ctx.broker = await Broker.await(ctx.vhost, 300_000);
         broker = ctx.broker;
-        for (const q of await listQueues(ctx.vhost.name)) await ctx.broker.deleteQueue(q).catch(() => undefined);
+        for (const q of await queueNames(ctx.vhost.name)) await ctx.broker.deleteQueue(q).catch(() => undefined);
       }
     }
   };

@@ -1,40 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before } from 'node:test';
-import { TestBroker, uniqueName } from './broker.js';
+import { TestBroker } from './broker.js';
+import { createVhost, type Vhost } from './rabbitmq.js';
 
-const run = promisify(execFile);
-
-export function rabbitmqctl(...args: string[]): Promise<string> {
-  return run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 }).then((r) => r.stdout);
-}
-
-/** A fresh vhost on the local broker that guest may use; remove() deletes it and all in it. */
-export async function createVhost(): Promise<{ name: string; url: string; remove(): Promise<void> }> {
-  const name = uniqueName('osne-test');
-  await rabbitmqctl('add_vhost', name);
-  await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
-  return {
-    name,
-    url: `amqp://guest:guest@127.0.0.1:5672/${name}`,
-    remove: async () => {
-      await rabbitmqctl('delete_vhost', name);
-    },
-  };
-}
-
-/** `rabbitmqctl list_queues` columns for one vhost, as objects. */
-export async function listQueues(vhost: string): Promise<Record<string, string>[]> {
-  const out = await rabbitmqctl('list_queues', '-p', vhost, '--formatter', 'json', 'name', 'durable', 'arguments', 'messages', 'consumers');
-  return JSON.parse(out) as Record<string, string>[];
-}
-
-export async function listExchanges(vhost: string): Promise<{ name: string; type: string; durable: boolean }[]> {
-  const out = await rabbitmqctl('list_exchanges', '-p', vhost, '--formatter', 'json', 'name', 'type', 'durable');
-  return JSON.parse(out) as { name: string; type: string; durable: boolean }[];
-}
-
-export type Vhost = Awaited<ReturnType<typeof createVhost>>;
+export { createVhost, listExchanges, listQueues, rabbitmqctl, type Vhost } from './rabbitmq.js';
 
 /**
  * For a describe(): before its tests, a fresh vhost and a TestBroker connected to it;
