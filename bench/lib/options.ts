@@ -37,7 +37,7 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [--quick] [--count N] [--rounds N] [--rate R] [--steady-seconds S] [--prefetch P]
        [--only ${SCENARIOS.join(',')}] [--scrape-series 1000,10000,100000] [--seed N]
-       [--scrape-interval-ms 5000] [--exporter-node-args "--max-old-space-size=96"]
+       [--scrape-interval-ms 5000] [--exporter-node-args="--max-old-space-size=96"]
 Each flag also reads BENCH_<FLAG> (BENCH_COUNT, BENCH_RATE, ...).`;
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
