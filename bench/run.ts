@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Broker, createVhost, listQueues, queueMaxLength, type BenchVhost } from './lib/broker.js';
+import { Broker, createBenchVhost, queueNames } from './lib/broker.js';
+import type { Vhost } from '../test/support/rabbitmq.js';
 import { buildChildren, BENCH_DIR, REPO_DIR } from './lib/build.js';
 import type { DrainArgs } from './children/common.js';
 import type { Backlog, BenchContext, DrainRow } from './lib/context.js';
-import { exporterFlags } from './lib/exporter-flags.js';
 import { generateCorpus, loadCorpus } from './lib/corpus.js';
 import { machineInfo } from './lib/machine.js';
 import { parseOptions, type ScenarioName } from './lib/options.js';
@@ -22,11 +22,10 @@ import { fmt } from './lib/table.js';
 import { prepareBacklogs, runConsumer, type ConsumerSpec } from './scenarios/drain.js';
 import { runExporterDrain, stopExporter } from './scenarios/exporter.js';
 import { runPipelineOnly } from './scenarios/pipeline.js';
-import { runProfiles } from './scenarios/profile.js';
 import { runScrape } from './scenarios/scrape.js';
 import { runSteady } from './scenarios/steady.js';
 
-const CHILDREN = ['noack', 'batch-ack', 'naive', 'exporter', 'worker-split', 'pipeline', 'scrape', 'steady-publisher'];
+const CHILDREN = ['noack', 'batch-ack', 'naive', 'exporter', 'pipeline', 'scrape', 'steady-publisher'];
 
 const started = performance.now();
 const opts = parseOptions(process.argv.slice(2), process.env);
@@ -41,7 +40,7 @@ rmSync(logDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 const outFile = resolve(REPO_DIR, opts.out);
 
-let vhost: BenchVhost | undefined;
+let vhost: Vhost | undefined;
 let broker: Broker | undefined;
 const corpusFile = join(resultsDir, `corpus-${process.pid}.bin`);
 async function cleanup(): Promise<void> {
@@ -69,11 +68,11 @@ function kombuAvailable(): boolean {
 
 async function main(): Promise<void> {
   progress(`building child scripts`);
-  // Outside the repository, so linters never see the bundles; kept for later profile reading.
+  // Outside the repository, so linters never see the bundles.
   const children = await buildChildren(CHILDREN, join(tmpdir(), 'osne-bench-build'));
-  vhost = await createVhost(opts.amqpHost);
+  vhost = await createBenchVhost(opts.amqpHost);
   progress(`vhost ${vhost.name} created`);
-  broker = await Broker.open(vhost.url);
+  broker = await Broker.open(vhost);
   const machine = machineInfo(broker.serverVersion(), opts.python);
 
   progress(`generating ${opts.count} notifications from the traffic model (seed ${opts.seed}, ${opts.hosts} hosts)`);
@@ -94,7 +93,7 @@ async function main(): Promise<void> {
     logDir,
     progress,
   };
-  const results: Results = { rows: [], drains: [], fills: [], steady: undefined, scrape: undefined, profile: undefined, skipped: [] };
+  const results: Results = { rows: [], drains: [], fills: [], steady: undefined, scrape: undefined, skipped: [] };
   const drainArgs = (queue: string): DrainArgs => ({ url: ctx.vhost.url, queue, count: opts.count, prefetch: opts.prefetch });
   const consumerArgs = (queue: string): string => JSON.stringify(drainArgs(queue));
   const specs = new Map<string, ConsumerSpec>();
@@ -108,20 +107,6 @@ async function main(): Promise<void> {
   if (selected('batch-ack'))
     specs.set('batch-ack', nodeChild('batch-ack', `amqplib, manual ack, multiple every ${Math.floor(opts.prefetch / 2)}`));
   if (selected('naive')) specs.set('naive', nodeChild('naive', 'naive: 2× JSON.parse + counter.inc + ack each'));
-  if (selected('worker-split')) {
-    specs.set('worker-split', {
-      scenario: 'worker-split',
-      label: 'prototype: amqplib on main, counting in a worker',
-      command: process.execPath,
-      args: (queue) => [
-        children['worker-split'] as string,
-        JSON.stringify({
-          ...drainArgs(queue),
-          flags: exporterFlags({ url: ctx.vhost.url, queue, queueMaxLength: queueMaxLength(opts.count), prefetch: opts.prefetch }),
-        }),
-      ],
-    });
-  }
   if (selected('kombu')) {
     if (kombuAvailable()) {
       specs.set('kombu', {
@@ -146,9 +131,9 @@ async function main(): Promise<void> {
       } catch (err) {
         if (!ctx.broker.lost || attempt >= 3) throw err;
         progress(`${what}: lost the broker (${err instanceof Error ? err.message : String(err)}); waiting for it, then again`);
-        ctx.broker = await Broker.await(ctx.vhost.url, 300_000, () => undefined);
+        ctx.broker = await Broker.await(ctx.vhost, 300_000);
         broker = ctx.broker;
-        for (const q of await listQueues(ctx.vhost.name)) await ctx.broker.deleteQueue(q).catch(() => undefined);
+        for (const q of await queueNames(ctx.vhost.name)) await ctx.broker.deleteQueue(q).catch(() => undefined);
       }
     }
   };
@@ -189,7 +174,6 @@ async function main(): Promise<void> {
     writeResults(outFile, { opts, durationSeconds: (performance.now() - started) / 1000, machine, corpusMeta }, results, [], true);
   }
   if (selected('scrape')) results.scrape = (await runScrape(ctx)).results;
-  if (opts.profile) results.profile = await withBroker('profile', () => runProfiles(ctx));
 
   const durationSeconds = (performance.now() - started) / 1000;
   results.drains = summarize(results.rows);

@@ -4,6 +4,7 @@
  */
 import { connect } from 'amqplib';
 import { Counter, Registry } from 'prom-client';
+import { OSLO_MESSAGE_KEY } from '../../src/oslo/wire.js';
 import { childArgs, DrainMeter, exitOnTerm, report, type DrainArgs } from './common.js';
 
 const args = childArgs<DrainArgs>();
@@ -21,7 +22,7 @@ const meter = new DrainMeter(args.count);
 await channel.consume(args.queue, (msg) => {
   if (msg === null) return;
   const outer = JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>;
-  const inner = JSON.parse(outer['oslo.message'] as string) as Record<string, string>;
+  const inner = JSON.parse(outer[OSLO_MESSAGE_KEY] as string) as Record<string, string>;
   const pid = inner['publisher_id'] ?? '';
   const cut = pid.includes(':') ? pid.indexOf(':') : pid.indexOf('.');
   counter.inc({

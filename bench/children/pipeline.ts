@@ -2,8 +2,6 @@
  * The exporter's counting stages without AMQP or HTTP (createCountingPipeline), fed the
  * corpus from memory: what decode → dedup → metrics cost on their own.
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
@@ -11,8 +9,7 @@ import { createRegistry } from '../../src/metrics/registry.js';
 import { loadCorpus } from '../lib/corpus.js';
 import { childArgs, peakRssBytes, report } from './common.js';
 
-/** profileFile: write a CPU profile of the timed loop alone (not of loading the corpus). */
-const { flags, corpusFile, profileFile } = childArgs<{ flags: RawFlags; corpusFile: string; profileFile?: string }>();
+const { flags, corpusFile } = childArgs<{ flags: RawFlags; corpusFile: string }>();
 const config = buildConfig(flags, {});
 const log = createLogger({ level: 'warn', format: 'json' });
 const registry = createRegistry();
@@ -20,12 +17,6 @@ const { pipeline } = createCountingPipeline(config, registry, log, () => Date.no
 // Views into one buffer: the decoder reads them exactly as it reads amqplib's deliveries.
 const bodies = loadCorpus(corpusFile).map((m) => m.body);
 report('ready');
-const session = profileFile ? new Session() : undefined;
-if (session) {
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-}
 const outcomes: Record<string, number> = {};
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -35,11 +26,6 @@ for (const body of bodies) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-if (session && profileFile) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(profileFile, JSON.stringify(profile));
-  session.disconnect();
-}
 const scrapeStart = performance.now();
 const text = await registry.metrics();
 const scrapeMs = performance.now() - scrapeStart;

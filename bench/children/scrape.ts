@@ -12,6 +12,7 @@ import { createApp } from '../../src/http/server.js';
 import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry, openMetricsView } from '../../src/metrics/registry.js';
+import { osloBody } from '../../src/oslo/wire.js';
 import { httpGet, seriesCount, type Scrape } from '../lib/http.js';
 import { median } from '../lib/stats.js';
 import { childArgs, peakRssBytes, report } from './common.js';
@@ -28,7 +29,7 @@ function body(host: string, eventType: string): Buffer {
     payload: {},
     timestamp: '2025-01-01 00:00:00.000000',
   };
-  return Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) }));
+  return osloBody(inner);
 }
 
 /** The exporter's registry with `target` series: hosts × event types, plus one last-received per host. */

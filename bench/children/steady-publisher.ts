@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import { EXCHANGE } from '../lib/broker.js';
 import { loadCorpus, messageIdOffset, serialId } from '../lib/corpus.js';
-import { OSLO_PUBLISH_OPTIONS } from '../../src/oslo/wire.js';
+import { DEFAULT_TOPICS } from '../../src/nova/format.js';
+import { OSLO_MESSAGE_KEY, OSLO_PUBLISH_OPTIONS, osloBody, routingKey, type OsloEnvelope } from '../../src/oslo/wire.js';
 import { MARKER_EVENT_TYPE, MARKER_PUBLISHER, markerHost } from '../lib/markers.js';
 import { nowEpochMs } from '../lib/http.js';
 import { childArgs, exitOnTerm, report } from './common.js';
@@ -27,22 +28,18 @@ interface Args {
 const args = childArgs<Args>();
 const corpus = loadCorpus(args.corpusFile);
 const offsets = corpus.map((m) => messageIdOffset(m.body));
-const legacy = corpus.find((m) => m.routingKey === 'notifications.info');
-if (!legacy) throw new Error('corpus has no legacy notification to model the marker on');
-const outer = JSON.parse(legacy.body.toString('utf8')) as Record<string, string>;
-const inner = JSON.parse(outer['oslo.message'] as string) as Record<string, unknown>;
+const MARKER_KEY = routingKey(DEFAULT_TOPICS.legacy, 'INFO');
+const legacy = corpus.find((m) => m.routingKey === MARKER_KEY);
+if (!legacy) throw new Error('corpus has no legacy INFO notification to model the marker on');
+const outer = JSON.parse(legacy.body.toString('utf8')) as OsloEnvelope;
+const inner = JSON.parse(outer[OSLO_MESSAGE_KEY]) as Record<string, unknown>;
 const marker = (k: number): Buffer =>
-  Buffer.from(
-    JSON.stringify({
-      ...outer,
-      'oslo.message': JSON.stringify({
-        ...inner,
-        event_type: MARKER_EVENT_TYPE,
-        publisher_id: `${MARKER_PUBLISHER}.${markerHost(k)}`,
-        message_id: serialId(`${args.tag}1`, k),
-      }),
-    }),
-  );
+  osloBody({
+    ...inner,
+    event_type: MARKER_EVENT_TYPE,
+    publisher_id: `${MARKER_PUBLISHER}.${markerHost(k)}`,
+    message_id: serialId(`${args.tag}1`, k),
+  });
 
 const connection = await connect(args.url);
 const channel = await connection.createChannel();
@@ -59,7 +56,7 @@ while (elapsed() < args.seconds) {
   const now = elapsed();
   if (now * 1000 >= markers * args.markerEveryMs) {
     markers++;
-    channel.publish(EXCHANGE, 'notifications.info', marker(markers), OSLO_PUBLISH_OPTIONS);
+    channel.publish(EXCHANGE, MARKER_KEY, marker(markers), OSLO_PUBLISH_OPTIONS);
     report('marker', { k: markers, at: nowEpochMs() });
   }
   // Message n is due at n / rate seconds: pace on the schedule, not on the gaps.

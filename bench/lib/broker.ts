@@ -1,72 +1,32 @@
 /**
- * The bench's own corner of the local broker: a vhost made with rabbitmqctl and deleted
- * afterwards, the `nova` topic exchange declared the way oslo declares it, and queues
- * declared exactly as the exporter declares its own (so it can take one over).
+ * The bench's own corner of the local broker: a vhost of its own (test/support/rabbitmq.ts,
+ * shared with the tests), and queues declared exactly as the exporter declares its own
+ * (src/amqp/topology.ts), so it can take one over.
  */
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { connect, type ChannelModel } from 'amqplib';
-import { queueArguments, type TopologySpec } from '../../src/amqp/topology.js';
-import { bindingKeys } from '../../src/oslo/wire.js';
+import { assertTopology, withChannel, type TopologySpec } from '../../src/amqp/topology.js';
+import { topicsFor } from '../../src/nova/format.js';
+import { createVhost, listQueues, type Vhost } from '../../test/support/rabbitmq.js';
 
-const run = promisify(execFile);
-
+/** Nova's control exchange (oslo's default for Nova), which the corpus is published to. */
 export const EXCHANGE = 'nova';
-export const TOPICS = ['notifications', 'versioned_notifications'] as const;
 export const QUEUE_EXPIRES_SECONDS = 3600;
 
-export function rabbitmqctl(...args: string[]): Promise<string> {
-  return run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 }).then((r) => r.stdout);
-}
-
-export interface BenchVhost {
-  readonly name: string;
-  /** amqp:// URL into the vhost (local guest account; never printed with its password). */
-  readonly url: string;
-  remove(): Promise<void>;
-}
-
-export async function createVhost(amqpHost: string): Promise<BenchVhost> {
-  const name = `osne-bench-${randomBytes(4).toString('hex')}`;
-  await rabbitmqctl('add_vhost', name);
-  await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
-  let removed = false;
-  return {
-    name,
-    url: `amqp://guest:guest@${amqpHost}/${encodeURIComponent(name)}`,
-    remove: async () => {
-      if (removed) return;
-      // The broker app may be stopped for a while by someone else's test: wait for it.
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        try {
-          await rabbitmqctl('delete_vhost', name);
-          removed = true;
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 3000));
-        }
-      }
-    },
-  };
+/** A vhost for one bench run; its removal waits for a broker someone else's test stopped. */
+export function createBenchVhost(amqpHost: string): Promise<Vhost> {
+  return createVhost({ prefix: 'osne-bench', amqpHost, removeRetryMs: 180_000 });
 }
 
 /** Names of the queues in a vhost. */
-export async function listQueues(vhost: string): Promise<string[]> {
-  const out = await rabbitmqctl('list_queues', '-p', vhost, '--no-table-headers', 'name');
-  return out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+export async function queueNames(vhost: string): Promise<string[]> {
+  return (await listQueues(vhost)).map((q) => String(q['name']));
 }
 
-/** The topology the exporter declares for `queue`; every bench queue uses it. */
+/** The topology the exporter declares for `queue` (Nova's `both` format); every bench queue uses it. */
 export function topologyFor(queue: string, maxLength: number): TopologySpec {
   return {
     exchanges: [EXCHANGE],
-    topics: [...TOPICS],
+    topics: topicsFor('both'),
     exchangeDurable: false,
     queue,
     queueType: 'classic',
@@ -84,26 +44,28 @@ export class Broker {
   /** Set once the connection is gone: the broker restarted or was stopped under us. */
   lost = false;
 
-  private constructor(readonly connection: ChannelModel) {
+  private constructor(
+    readonly connection: ChannelModel,
+    private readonly vhost: string,
+  ) {
     connection.on('close', () => (this.lost = true));
   }
 
-  static async open(url: string): Promise<Broker> {
-    const connection = await connect(url);
+  static async open(vhost: Vhost): Promise<Broker> {
+    const connection = await connect(vhost.url);
     // 'close' follows with the reason; without a listener an 'error' would crash the bench.
     connection.on('error', () => undefined);
-    return new Broker(connection);
+    return new Broker(connection, vhost.name);
   }
 
   /** Connects, retrying while the broker is away (another test run may restart it). */
-  static async await(url: string, timeoutMs: number, onWait: () => void): Promise<Broker> {
+  static async await(vhost: Vhost, timeoutMs: number): Promise<Broker> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        return await Broker.open(url);
+        return await Broker.open(vhost);
       } catch (err) {
         if (Date.now() > deadline) throw err;
-        onWait();
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
@@ -116,35 +78,20 @@ export class Broker {
     return String(props?.['version'] ?? 'unknown');
   }
 
-  async declare(spec: TopologySpec): Promise<void> {
-    const ch = await this.connection.createChannel();
-    try {
-      // oslo's declaration of Nova's exchange: topic, non-durable.
-      await ch.assertExchange(EXCHANGE, 'topic', { durable: false, autoDelete: false });
-      await ch.assertQueue(spec.queue, { durable: true, arguments: queueArguments(spec) });
-      for (const key of bindingKeys(spec.topics)) await ch.bindQueue(spec.queue, EXCHANGE, key);
-    } finally {
-      await ch.close();
-    }
+  /** The exporter's own declaration: the exchange as oslo declares it, the queue and its bindings. */
+  declare(spec: TopologySpec): Promise<void> {
+    return assertTopology(this.connection, spec, this.vhost);
   }
 
-  async depth(queue: string): Promise<{ messages: number; consumers: number }> {
-    const ch = await this.connection.createChannel();
-    try {
+  depth(queue: string): Promise<{ messages: number; consumers: number }> {
+    return withChannel(this.connection, async (ch) => {
       const q = await ch.checkQueue(queue);
       return { messages: q.messageCount, consumers: q.consumerCount };
-    } finally {
-      await ch.close();
-    }
+    });
   }
 
   async deleteQueue(queue: string): Promise<void> {
-    const ch = await this.connection.createChannel();
-    try {
-      await ch.deleteQueue(queue);
-    } finally {
-      await ch.close();
-    }
+    await withChannel(this.connection, (ch) => ch.deleteQueue(queue));
   }
 
   async close(): Promise<void> {

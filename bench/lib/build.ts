@@ -1,8 +1,8 @@
 /**
  * Bundles the child scripts (bench and src code; packages stay external) into plain
  * JavaScript with esbuild, the compiler tsx itself runs on. Children then start under
- * plain `node`: no loader in their memory (tsx adds ~35 MB RSS) or in their profiles,
- * and a source map lets the profile summary name src/ files and lines. The bundles live
+ * plain `node`: no loader in their memory (tsx adds ~35 MB RSS) or in their CPU profiles,
+ * and a source map lets a profile viewer name src/ files and lines. The bundles live
  * outside the repository, so packages are imported by their resolved file URLs.
  */
 import { readFileSync } from 'node:fs';

@@ -1,12 +1,13 @@
 /** What every scenario runner is handed by run.ts. */
-import type { Broker, BenchVhost } from './broker.js';
+import type { Vhost } from '../../test/support/rabbitmq.js';
+import type { Broker } from './broker.js';
 import type { CorpusMessage, CorpusMeta } from './corpus.js';
 import type { FillResult } from './fill.js';
 import type { BenchOptions } from './options.js';
 
 export interface BenchContext {
   readonly opts: BenchOptions;
-  readonly vhost: BenchVhost;
+  readonly vhost: Vhost;
   /** Replaced when the broker had to be reconnected (see run.ts). */
   broker: Broker;
   readonly corpus: readonly CorpusMessage[];

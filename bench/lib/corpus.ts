@@ -8,7 +8,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createTrafficModel } from '../../src/simulate/model.js';
-import { osloEnvelope } from '../../src/oslo/wire.js';
+import { DEFAULT_TOPICS } from '../../src/nova/format.js';
+import { osloBody } from '../../src/oslo/wire.js';
 
 export interface CorpusMeta {
   readonly file: string;
@@ -60,8 +61,8 @@ export function generateCorpus(opts: CorpusOptions): CorpusMeta {
       k = keys.push(routingKey) - 1;
       keyIndex.set(routingKey, k);
     }
-    if (topic === 'versioned_notifications') versioned++;
-    const body = Buffer.from(JSON.stringify(osloEnvelope(message)), 'utf8');
+    if (topic === DEFAULT_TOPICS.versioned) versioned++;
+    const body = osloBody(message);
     const head = Buffer.allocUnsafe(5);
     head.writeUInt32LE(body.length, 0);
     head.writeUInt8(k, 4);
@@ -99,7 +100,8 @@ export function loadCorpus(file: string): CorpusMessage[] {
   const out: CorpusMessage[] = [];
   for (let off = 0; off < data.length;) {
     const len = data.readUInt32LE(off);
-    const key = meta.routingKeys[data.readUInt8(off + 4)] ?? 'notifications.info';
+    const key = meta.routingKeys[data.readUInt8(off + 4)];
+    if (key === undefined) throw new Error(`${file}: routing key index out of range at byte ${off}`);
     out.push({ routingKey: key, body: data.subarray(off + 5, off + 5 + len) });
     off += 5 + len;
   }

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['noack', 'batch-ack', 'naive', 'exporter', 'worker-split', 'kombu', 'pipeline', 'scrape', 'steady'] as const;
+export const SCENARIOS = ['noack', 'batch-ack', 'naive', 'exporter', 'kombu', 'pipeline', 'scrape', 'steady'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -28,8 +28,6 @@ export interface BenchOptions {
   readonly scrapeSeries: readonly number[];
   readonly scrapeRepeats: number;
   readonly only: readonly ScenarioName[];
-  /** Also run the exporter's drain under --cpu-prof and summarize the profile. */
-  readonly profile: boolean;
   /** Extra node flags for the exporter child (e.g. "--max-old-space-size=96"). */
   readonly exporterNodeArgs: readonly string[];
   readonly amqpHost: string;
@@ -38,8 +36,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--count N] [--rounds N] [--rate R] [--steady-seconds S] [--prefetch P]
-       [--only ${SCENARIOS.join(',')}] [--profile] [--scrape-series 1000,10000,100000] [--seed N]
-       [--scrape-interval-ms 5000] [--exporter-node-args "--max-old-space-size=96"]
+       [--only ${SCENARIOS.join(',')}] [--scrape-series 1000,10000,100000] [--seed N]
+       [--scrape-interval-ms 5000] [--exporter-node-args="--max-old-space-size=96"]
 Each flag also reads BENCH_<FLAG> (BENCH_COUNT, BENCH_RATE, ...).`;
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -59,7 +57,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       'scrape-series': { type: 'string' },
       'scrape-repeats': { type: 'string' },
       only: { type: 'string' },
-      profile: { type: 'boolean' },
       'amqp-host': { type: 'string' },
       'exporter-node-args': { type: 'string' },
       out: { type: 'string' },
@@ -113,7 +110,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     scrapeSeries: series,
     scrapeRepeats: int('scrape-repeats', quick ? 5 : 9),
     only: only as ScenarioName[],
-    profile: flag('profile'),
     amqpHost: get('amqp-host') ?? '127.0.0.1:5672',
     exporterNodeArgs: (get('exporter-node-args') ?? '').split(/\s+/).filter(Boolean),
     out: get('out') ?? 'bench/results/latest.json',

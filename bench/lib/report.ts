@@ -2,8 +2,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import { formatSummary } from '../cpuprofile-summary.js';
-import type { ProfileResult } from '../scenarios/profile.js';
 import type { ScrapeResult } from '../scenarios/scrape.js';
 import type { SteadyResult } from '../scenarios/steady.js';
 import type { DrainRow } from './context.js';
@@ -37,7 +35,6 @@ export interface Results {
   fills: FillResult[];
   steady: SteadyResult | undefined;
   scrape: ScrapeResult[] | undefined;
-  profile: ProfileResult | undefined;
   skipped: string[];
 }
 
@@ -128,7 +125,6 @@ export function writeResults(
     fills: results.fills,
     steady: results.steady,
     scrape: results.scrape,
-    profile: results.profile,
     targets,
     skipped: results.skipped,
   };
@@ -269,12 +265,6 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
     const bad = r.scrape.filter((s) => s.overflowed || s.skippedHistograms.length > 0);
     for (const s of bad)
       out.push(`! ${s.targetSeries} series: ${s.overflowed ? 'label overflow happened' : ''} ${s.skippedHistograms.join(',')}`);
-  }
-  if (r.profile) {
-    out.push('', `Profile: exporter drain under --cpu-prof (${fmt(r.profile.exporter.row.perSecond)} msg/s profiled)`, '');
-    out.push(formatSummary(r.profile.exporter.summary));
-    out.push('', `Profile: counting stages alone (${fmt(r.profile.pipeline.row.perSecond)} msg/s profiled)`, '');
-    out.push(formatSummary(r.profile.pipeline.summary));
   }
   const targets: Target[] = [];
   const exp = r.drains.find((d) => d.scenario === 'exporter');

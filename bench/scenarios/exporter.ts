@@ -25,17 +25,12 @@ export interface RunningExporter {
   readonly metricsUrl: string;
 }
 
-export async function startExporterChild(
-  ctx: BenchContext,
-  queue: string,
-  logName: string,
-  nodeArgs: readonly string[] = [],
-): Promise<RunningExporter> {
+export async function startExporterChild(ctx: BenchContext, queue: string, logName: string): Promise<RunningExporter> {
   const flags = exporterFlags({ url: ctx.vhost.url, queue, queueMaxLength: queueMaxLength(ctx.opts.count), prefetch: ctx.opts.prefetch });
   const script = ctx.children['exporter'] as string;
   const child = startChild(
     process.execPath,
-    [...ctx.opts.exporterNodeArgs, ...nodeArgs, script, JSON.stringify({ flags })],
+    [...ctx.opts.exporterNodeArgs, script, JSON.stringify({ flags })],
     join(ctx.logDir, `${logName}.log`),
   );
   const { port } = (await child.next('listening', 60_000)) as unknown as { port: number };
@@ -62,16 +57,11 @@ export interface ExporterDrain {
 }
 
 /** Drains the backlog with the exporter and leaves it running (for the steady phase). */
-export async function runExporterDrain(
-  ctx: BenchContext,
-  backlog: Backlog,
-  round: number,
-  options: { logName?: string; nodeArgs?: readonly string[] } = {},
-): Promise<ExporterDrain> {
+export async function runExporterDrain(ctx: BenchContext, backlog: Backlog, round: number): Promise<ExporterDrain> {
   const n = ctx.opts.count;
   const { queue } = backlog;
   const quiet = await waitForQuietBroker();
-  const exporter = await startExporterChild(ctx, queue, options.logName ?? `exporter-r${round}`, options.nodeArgs);
+  const exporter = await startExporterChild(ctx, queue, `exporter-r${round}`);
   try {
     ctx.progress(`exporter: draining (round ${round})`);
     let start = await received(exporter.metricsUrl);

@@ -6,13 +6,7 @@ import { exporterFlags } from '../lib/exporter-flags.js';
 import { startChild } from '../lib/proc.js';
 import { rateFigures } from './drain.js';
 
-/** profileFile: a CPU profile of the counting loop alone. */
-export async function runPipelineOnly(
-  ctx: BenchContext,
-  round: number,
-  profileFile?: string,
-  logName = `pipeline-r${round}`,
-): Promise<DrainRow> {
+export async function runPipelineOnly(ctx: BenchContext, round: number): Promise<DrainRow> {
   const flags = exporterFlags({
     url: ctx.vhost.url,
     queue: 'bench-unused',
@@ -21,8 +15,8 @@ export async function runPipelineOnly(
   });
   const child = startChild(
     process.execPath,
-    ['--expose-gc', ctx.children['pipeline'] as string, JSON.stringify({ flags, corpusFile: ctx.corpusMeta.file, profileFile })],
-    join(ctx.logDir, `${logName}.log`),
+    ['--expose-gc', ctx.children['pipeline'] as string, JSON.stringify({ flags, corpusFile: ctx.corpusMeta.file })],
+    join(ctx.logDir, `pipeline-r${round}.log`),
   );
   ctx.progress('pipeline: decode → dedup → metrics over the corpus, in memory');
   const done = await child.next('done');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { DEFAULT_TOPICS } from '../../src/nova/format.js';
 import { OSLO_PUBLISH_OPTIONS, osloBody, routingKey } from '../../src/oslo/wire.js';
 
 export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -9,7 +10,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** The routing key oslo uses for this inner message. */
-export function routingKeyFor(inner: Record<string, unknown>, topic = 'notifications'): string {
+export function routingKeyFor(inner: Record<string, unknown>, topic = DEFAULT_TOPICS.legacy): string {
   return routingKey(topic, typeof inner['priority'] === 'string' ? inner['priority'] : 'INFO');
 }
 
@@ -61,7 +62,7 @@ export class TestBroker {
   }
 
   /** Publishes an inner message as oslo's messagingv2 driver does. */
-  publishOslo(exchange: string, inner: Record<string, unknown>, topic = 'notifications'): void {
+  publishOslo(exchange: string, inner: Record<string, unknown>, topic = DEFAULT_TOPICS.legacy): void {
     this.publish(exchange, routingKeyFor(inner, topic), osloEnvelope(inner));
   }
 
