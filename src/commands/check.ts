@@ -13,6 +13,7 @@ import { ARG_FLAGS, bindingKeys, declareExchange, declareQueue, exchangeExists, 
 import { hostLabel, redactedUrl } from '../amqp/url.js';
 import type { Config } from '../config.js';
 import { VERSION } from '../version.js';
+import { elsewhereHint, findOsloTraffic, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
@@ -27,6 +28,8 @@ interface Context {
   readonly config: Config;
   readonly connection: ChannelModel;
   readonly management: ManagementClient | undefined;
+  /** oslo's queues in the vhost and the other exchanges that carry notifications. */
+  readonly traffic: OsloTraffic;
   readonly report: (v: Verdict) => void;
 }
 
@@ -80,7 +83,8 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
 
   try {
     const management = await checkManagement(config, report);
-    const ctx: Context = { config, connection, management, report };
+    const traffic = await findOsloTraffic(connection, management, amqp.address.vhost, amqp.exchanges, amqp.topics);
+    const ctx: Context = { config, connection, management, traffic, report };
     const present = await checkExchanges(ctx);
     await checkQueue(ctx);
     await checkFlow(ctx, present, io.signal);
@@ -106,17 +110,22 @@ async function checkManagement(config: Config, report: (v: Verdict) => void): Pr
     return client;
   } catch (err) {
     if (!(err instanceof ManagementError)) throw err;
-    report({
-      status: 'FAIL',
-      text: err.message,
-      hint: 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator',
-    });
+    report({ status: 'FAIL', text: err.message, hint: managementHint(err) });
     return undefined;
   }
 }
 
+/** The API answered: a refusal is about credentials or tags; only an API that is not there needs enabling. */
+function managementHint(err: ManagementError): string {
+  if (err.status === 401) {
+    return 'check the user and password in --management.url; the user needs the monitoring or administrator tag (rabbitmqctl set_user_tags)';
+  }
+  if (err.status === 403) return 'give the user of --management.url the monitoring or administrator tag (rabbitmqctl set_user_tags)';
+  return 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator';
+}
+
 /** Returns the exchanges present at the end (found or declared by --check.fix). */
-async function checkExchanges({ config, connection, management, report }: Context): Promise<string[]> {
+async function checkExchanges({ config, connection, management, traffic, report }: Context): Promise<string[]> {
   const { amqp, check } = config;
   const present: string[] = [];
   const durability = (durable: boolean): string => (durable ? 'durable' : 'non-durable');
@@ -130,7 +139,8 @@ async function checkExchanges({ config, connection, management, report }: Contex
           text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]`,
         });
       } else {
-        report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint: NOVA_SENDS_NOTHING_HINT });
+        const hint = elsewhereHint(exchange, traffic, undefined, management !== undefined) ?? NOVA_SENDS_NOTHING_HINT;
+        report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint });
       }
       continue;
     }
@@ -259,7 +269,11 @@ async function checkBindings({ config, connection, management, report }: Context
   if (missing.length === 0) report({ status: 'ok', text: `queue ${amqp.queue} is bound (${shown(wanted)})` });
 }
 
-async function checkFlow({ config, connection, report }: Context, exchanges: string[], signal: AbortSignal): Promise<void> {
+async function checkFlow(
+  { config, connection, management, traffic, report }: Context,
+  exchanges: string[],
+  signal: AbortSignal,
+): Promise<void> {
   const { amqp, check } = config;
   if (check.waitSeconds === 0) {
     report({ status: 'warn', text: 'notification flow not checked (--check.wait-seconds 0)' });
@@ -267,12 +281,13 @@ async function checkFlow({ config, connection, report }: Context, exchanges: str
   }
   if (exchanges.length === 0) return; // each missing exchange has failed already
   const where = `${exchanges.join(', ')} (${bindingKeys(amqp.topics).join(', ')})`;
-  const got = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal);
+  const flow = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal, traffic.watch);
+  const got = flow.arrival;
   if (got === undefined) {
     report({
       status: 'FAIL',
       text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`,
-      hint: NOTHING_FLOWING_HINT,
+      hint: elsewhereHint(exchanges[0] as string, traffic, flow, management !== undefined) ?? NOTHING_FLOWING_HINT,
     });
   } else if (!got.decoded.ok) {
     report({
