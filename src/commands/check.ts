@@ -73,9 +73,11 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     report({
       status: 'FAIL',
       text: `cannot use the broker ${redactedUrl(amqp.address)}: ${problem.message}`,
-      hint: problem.permanent
-        ? "use the user, password and vhost of Nova's transport_url (rabbitmqctl list_users; rabbitmqctl list_permissions -p <vhost>)"
-        : 'is RabbitMQ running and reachable from here on the host and port of --amqp.url?',
+      hint: /\bTLS\b|certificate/.test(problem.message)
+        ? "use the scheme, port and CA of Nova's transport_url (rabbit://...?ssl=1 is amqps://, usually on port 5671)"
+        : problem.permanent
+          ? "use the user, password and vhost of Nova's transport_url (rabbitmqctl list_users; rabbitmqctl list_permissions -p <vhost>)"
+          : 'is RabbitMQ running and reachable from here on the host and port of --amqp.url?',
     });
     return done();
   }
