@@ -10,6 +10,7 @@ import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
 import { ARG_FLAGS, bindingKeys, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
+import { shellWord } from '../amqp/shell-word.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
 import type { Config } from '../config.js';
 import { VERSION } from '../version.js';
@@ -154,7 +155,7 @@ async function checkExchanges({ config, connection, management, traffic, report 
       report({
         status: 'FAIL',
         text: `exchange ${exchange} is a ${info.type} exchange, not topic`,
-        hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${amqp.address.vhost} ${exchange}) and let Nova declare it`,
+        hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let Nova declare it`,
       });
     } else if (info.durable !== amqp.exchangeDurable) {
       report({
@@ -195,12 +196,12 @@ async function checkQueue(ctx: Context): Promise<void> {
   const info = await management?.queue(vhost, amqp.queue);
   const expected = queueArguments(amqp);
   const fixHint = (flag: string): string =>
-    `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}): until then serve fails with 406`;
+    `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}): until then serve fails with 406`;
   if (info && !info.durable) {
     report({
       status: 'FAIL',
       text: `queue ${amqp.queue} is not durable; serve declares it durable`,
-      hint: `delete it (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}) and let serve declare it`,
+      hint: `delete it (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}) and let serve declare it`,
     });
   }
   if (info && (info.type ?? 'classic') !== amqp.queueType) {
