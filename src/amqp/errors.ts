@@ -1,3 +1,4 @@
+import { shellWord } from './shell-word.js';
 import { hostLabel, redactUrlsIn, type BrokerHost } from './url.js';
 
 /**
@@ -56,7 +57,7 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   if (/access to vhost .* refused/i.test(text)) {
     return {
       permanent: true,
-      message: `user "${host.username}" has no access to vhost "${vhost}" on ${where}: rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*"`,
+      message: `user "${host.username}" has no access to vhost "${vhost}" on ${where}: rabbitmqctl set_permissions -p ${shellWord(vhost)} ${shellWord(host.username)} ".*" ".*" ".*"`,
     };
   }
   // amqplib drops the broker's reason when it refuses connection.open (530 NOT_ALLOWED), which
@@ -64,7 +65,7 @@ export function describeConnectError(err: unknown, host: BrokerHost, vhost: stri
   if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
     return {
       permanent: true,
-      message: `broker ${where} refused vhost "${vhost}" to user "${host.username}": the vhost does not exist (rabbitmqctl list_vhosts) or the user has no access to it (rabbitmqctl set_permissions -p ${vhost} ${host.username} ".*" ".*" ".*")`,
+      message: `broker ${where} refused vhost "${vhost}" to user "${host.username}": the vhost does not exist (rabbitmqctl list_vhosts) or the user has no access to it (rabbitmqctl set_permissions -p ${shellWord(vhost)} ${shellWord(host.username)} ".*" ".*" ".*")`,
     };
   }
   if (code === 'ECONNREFUSED') return { permanent: false, message: `nothing listens on ${where} (is RabbitMQ running?)` };

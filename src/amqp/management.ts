@@ -5,7 +5,15 @@
  */
 import { redactUrlsIn } from './url.js';
 
-export class ManagementError extends Error {}
+export class ManagementError extends Error {
+  /** The HTTP status when the API answered (401: wrong credentials), undefined when it could not be reached. */
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface ExchangeInfo {
   readonly type: string;
@@ -32,6 +40,8 @@ export interface ManagementClient {
   exchange(vhost: string, name: string): Promise<ExchangeInfo | undefined>;
   queue(vhost: string, name: string): Promise<QueueInfo | undefined>;
   queueBindings(vhost: string, queue: string): Promise<BindingInfo[] | undefined>;
+  /** The names of the vhost's queues; undefined when the vhost does not exist. */
+  queueNames(vhost: string): Promise<string[] | undefined>;
 }
 
 export function managementClient(url: string, timeoutSeconds: number): ManagementClient {
@@ -62,13 +72,11 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
     }
     if (res.status === 401) {
       await res.body?.cancel();
-      throw new ManagementError(
-        `the management API at ${label} refused user "${username}" (401): check the user and password in --management.url`,
-      );
+      throw new ManagementError(`the management API at ${label} refused user "${username}" (401)`, 401);
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new ManagementError(`the management API at ${label} answered ${res.status} to ${path}`);
+      throw new ManagementError(`the management API at ${label} answered ${res.status} to ${path}`, res.status);
     }
     try {
       return (await res.json()) as T;
@@ -88,5 +96,9 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
     exchange: (vhost, name) => get<ExchangeInfo>(`/api/exchanges/${vh(vhost)}/${encodeURIComponent(name)}`),
     queue: (vhost, name) => get<QueueInfo>(`/api/queues/${vh(vhost)}/${encodeURIComponent(name)}`),
     queueBindings: (vhost, queue) => get<BindingInfo[]>(`/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}/bindings`),
+    async queueNames(vhost) {
+      const queues = await get<{ name: string }[]>(`/api/queues/${vh(vhost)}?columns=name`);
+      return queues?.map((q) => q.name);
+    },
   };
 }

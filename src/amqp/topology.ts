@@ -2,6 +2,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { closeQuietly } from './close.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { errorCode, serverMessage } from './errors.js';
+import { shellWord } from './shell-word.js';
 
 export interface TopologySpec {
   readonly exchanges: readonly string[];
@@ -92,7 +93,7 @@ export async function declareQueue(connection: ChannelModel, spec: TopologySpec,
     const flag = arg ? ARG_FLAGS[arg] : undefined;
     throw new TopologyError(
       `queue "${spec.queue}" already exists with other settings (${message}): ` +
-        `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue${vhost === '/' ? '' : ` -p ${vhost}`} ${spec.queue}) or choose another --amqp.queue`,
+        `${flag ? `set ${flag} to match it, ` : ''}delete it (rabbitmqctl delete_queue${vhost === '/' ? '' : ` -p ${shellWord(vhost)}`} ${shellWord(spec.queue)}) or choose another --amqp.queue`,
     );
   });
 }

@@ -13,9 +13,20 @@ export interface Arrival {
 const PROBE_MAX_LENGTH = 100;
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+export interface Flow {
+  /** The first message on one of the configured exchanges; undefined when none came in time. */
+  readonly arrival: Arrival | undefined;
+  /** Messages seen meanwhile on the other exchanges watched (a few at most). */
+  readonly elsewhere: readonly Arrival[];
+}
+
+// A few are enough to tell whose traffic it is.
+const MAX_ELSEWHERE = 10;
+
 /**
- * Waits for one message on a temporary queue bound like serve's; undefined when none came
- * in time or the wait was interrupted. The queue goes away with its channel.
+ * Waits for one message on a temporary queue bound like serve's, until the wait ends or
+ * it is interrupted. `others` are watched the same way, to tell where the traffic goes
+ * when none comes to the configured exchanges. The queue goes away with its channel.
  */
 export async function waitForNotification(
   connection: ChannelModel,
@@ -23,13 +34,15 @@ export async function waitForNotification(
   topics: readonly string[],
   waitSeconds: number,
   signal: AbortSignal,
-): Promise<Arrival | undefined> {
+  others: readonly string[] = [],
+): Promise<Flow> {
   return withChannel(connection, async (ch) => {
-    const queue = await bindTemporaryQueue(ch, exchanges, topics, PROBE_MAX_LENGTH);
+    const queue = await bindTemporaryQueue(ch, [...exchanges, ...others], topics, PROBE_MAX_LENGTH);
+    const elsewhere: Arrival[] = [];
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
-      return await new Promise<Arrival | undefined>((resolve, reject) => {
+      const arrival = await new Promise<Arrival | undefined>((resolve, reject) => {
         timer = setTimeout(() => resolve(undefined), waitSeconds * 1000);
         onAbort = () => resolve(undefined);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -38,15 +51,18 @@ export async function waitForNotification(
           queue,
           (msg) => {
             if (msg === null) return;
-            resolve({
+            const got = {
               exchange: msg.fields.exchange,
               routingKey: msg.fields.routingKey,
               decoded: decodeNotification(msg.content, { maxMessageBytes: MAX_MESSAGE_BYTES }),
-            });
+            };
+            if (exchanges.includes(got.exchange)) resolve(got);
+            else if (elsewhere.length < MAX_ELSEWHERE) elsewhere.push(got);
           },
           { noAck: true },
         ).catch(reject);
       });
+      return { arrival, elsewhere };
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);

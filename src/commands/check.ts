@@ -11,11 +11,13 @@ import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
 import { ARG_FLAGS, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
+import { shellWord } from '../amqp/shell-word.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
 import type { ConfigFor } from '../config/config.js';
 
 type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
+import { elsewhereHint, findOsloTraffic, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
@@ -30,6 +32,8 @@ interface Context {
   readonly config: Config;
   readonly connection: ChannelModel;
   readonly management: ManagementClient | undefined;
+  /** oslo's queues in the vhost and the other exchanges that carry notifications. */
+  readonly traffic: OsloTraffic;
   readonly report: (v: Verdict) => void;
 }
 
@@ -73,9 +77,11 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     report({
       status: 'FAIL',
       text: `cannot use the broker ${redactedUrl(amqp.address)}: ${problem.message}`,
-      hint: problem.permanent
-        ? "use the user, password and vhost of Nova's transport_url (rabbitmqctl list_users; rabbitmqctl list_permissions -p <vhost>)"
-        : 'is RabbitMQ running and reachable from here on the host and port of --amqp.url?',
+      hint: /\bTLS\b|certificate/.test(problem.message)
+        ? "use the scheme, port and CA of Nova's transport_url (rabbit://...?ssl=1 is amqps://, usually on port 5671)"
+        : problem.permanent
+          ? "use the user, password and vhost of Nova's transport_url (rabbitmqctl list_users; rabbitmqctl list_permissions -p <vhost>)"
+          : 'is RabbitMQ running and reachable from here on the host and port of --amqp.url?',
     });
     return done();
   }
@@ -83,7 +89,8 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
 
   try {
     const management = await checkManagement(config, report);
-    const ctx: Context = { config, connection, management, report };
+    const traffic = await findOsloTraffic(connection, management, amqp.address.vhost, amqp.exchanges, amqp.topics);
+    const ctx: Context = { config, connection, management, traffic, report };
     const present = await checkExchanges(ctx);
     await checkQueue(ctx);
     await checkFlow(ctx, present, io.signal);
@@ -109,17 +116,22 @@ async function checkManagement(config: Config, report: (v: Verdict) => void): Pr
     return client;
   } catch (err) {
     if (!(err instanceof ManagementError)) throw err;
-    report({
-      status: 'FAIL',
-      text: err.message,
-      hint: 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator',
-    });
+    report({ status: 'FAIL', text: err.message, hint: managementHint(err) });
     return undefined;
   }
 }
 
+/** The API answered: a refusal is about credentials or tags; only an API that is not there needs enabling. */
+function managementHint(err: ManagementError): string {
+  if (err.status === 401) {
+    return 'check the user and password in --management.url; the user needs the monitoring or administrator tag (rabbitmqctl set_user_tags)';
+  }
+  if (err.status === 403) return 'give the user of --management.url the monitoring or administrator tag (rabbitmqctl set_user_tags)';
+  return 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator';
+}
+
 /** Returns the exchanges present at the end (found or declared by --check.fix). */
-async function checkExchanges({ config, connection, management, report }: Context): Promise<string[]> {
+async function checkExchanges({ config, connection, management, traffic, report }: Context): Promise<string[]> {
   const { amqp, check } = config;
   const present: string[] = [];
   const durability = (durable: boolean): string => (durable ? 'durable' : 'non-durable');
@@ -133,7 +145,8 @@ async function checkExchanges({ config, connection, management, report }: Contex
           text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]`,
         });
       } else {
-        report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint: NOVA_SENDS_NOTHING_HINT });
+        const hint = elsewhereHint(exchange, traffic, undefined, management !== undefined) ?? NOVA_SENDS_NOTHING_HINT;
+        report({ status: 'FAIL', text: `exchange ${exchange} missing`, hint });
       }
       continue;
     }
@@ -145,7 +158,7 @@ async function checkExchanges({ config, connection, management, report }: Contex
       report({
         status: 'FAIL',
         text: `exchange ${exchange} is a ${info.type} exchange, not topic`,
-        hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${amqp.address.vhost} ${exchange}) and let Nova declare it`,
+        hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let Nova declare it`,
       });
     } else if (info.durable !== amqp.exchangeDurable) {
       report({
@@ -186,12 +199,12 @@ async function checkQueue(ctx: Context): Promise<void> {
   const info = await management?.queue(vhost, amqp.queue);
   const expected = queueArguments(amqp);
   const fixHint = (flag: string): string =>
-    `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}): until then serve fails with 406`;
+    `set ${flag} to match, or delete the queue (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}): until then serve fails with 406`;
   if (info && !info.durable) {
     report({
       status: 'FAIL',
       text: `queue ${amqp.queue} is not durable; serve declares it durable`,
-      hint: `delete it (rabbitmqctl delete_queue -p ${vhost} ${amqp.queue}) and let serve declare it`,
+      hint: `delete it (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}) and let serve declare it`,
     });
   }
   if (info && (info.type ?? 'classic') !== amqp.queueType) {
@@ -262,7 +275,11 @@ async function checkBindings({ config, connection, management, report }: Context
   if (missing.length === 0) report({ status: 'ok', text: `queue ${amqp.queue} is bound (${shown(wanted)})` });
 }
 
-async function checkFlow({ config, connection, report }: Context, exchanges: string[], signal: AbortSignal): Promise<void> {
+async function checkFlow(
+  { config, connection, management, traffic, report }: Context,
+  exchanges: string[],
+  signal: AbortSignal,
+): Promise<void> {
   const { amqp, check } = config;
   if (check.waitSeconds === 0) {
     report({ status: 'warn', text: 'notification flow not checked (--check.wait-seconds 0)' });
@@ -270,12 +287,13 @@ async function checkFlow({ config, connection, report }: Context, exchanges: str
   }
   if (exchanges.length === 0) return; // each missing exchange has failed already
   const where = `${exchanges.join(', ')} (${bindingKeys(amqp.topics).join(', ')})`;
-  const got = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal);
+  const flow = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal, traffic.watch);
+  const got = flow.arrival;
   if (got === undefined) {
     report({
       status: 'FAIL',
       text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`,
-      hint: NOTHING_FLOWING_HINT,
+      hint: elsewhereHint(exchanges[0] as string, traffic, flow, management !== undefined) ?? NOTHING_FLOWING_HINT,
     });
   } else if (!got.decoded.ok) {
     report({

@@ -11,6 +11,12 @@ const PHASES = new Set(['start', 'end', 'error']);
 // Event-type prefixes that are Nova's, in either format; an ERROR under one of them is an
 // instance error even when it is not about a single instance (compute.exception, ...).
 const NOVA_PREFIXES = ['compute.', 'instance.', 'compute_task.', 'scheduler.', 'libvirt.', 'conductor.'];
+
+/** Whether the event type is one Nova sends (either format): `check` uses it to recognise Nova's traffic elsewhere. */
+export function isNovaEventType(eventType: string): boolean {
+  return NOVA_PREFIXES.some((p) => eventType.startsWith(p));
+}
+
 // Exception class names are identifiers; anything else is message text and stays out of labels.
 const EXCEPTION_CLASS = /^[A-Za-z_][\w.]{0,127}$/;
 

@@ -7,6 +7,7 @@ import { uniqueName } from '../support/broker.js';
 import { runCli } from '../support/cli.js';
 import { runExporter, eventually } from '../support/exporter.js';
 import { lifecycle } from '../support/fixtures.js';
+import { osloNotify } from '../support/oslo.js';
 import { suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
 
 const MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
@@ -222,5 +223,94 @@ describe('check', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** The classic mistake: Nova publishes, but to another exchange than the one configured. */
+describe('check finds where the notifications go', () => {
+  const suite = suiteVhost();
+  const nova = lifecycle()[0] as Record<string, unknown>;
+  const check = (exchange: string, queue: string, ...args: string[]) =>
+    runCli(['check', '--amqp.url', suite.vhost.url, '--amqp.exchange', exchange, '--amqp.queue', queue, ...args]);
+  const fail = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('FAIL '));
+
+  /** Nova as oslo sends it with `control_exchange = <exchange>`: declares it and its notifications.info queue. */
+  const osloPublishes = (exchange: string) =>
+    osloNotify({
+      url: suite.vhost.url.replace('amqp:', 'rabbit:'),
+      exchange,
+      driver: 'messagingv2',
+      publisher_id: 'compute.cmp-1',
+      topics: ['notifications'],
+      context: {},
+      notifications: [{ priority: 'info', event_type: 'compute.instance.update', payload: {} }],
+    });
+
+  test("with oslo's queues fed by another exchange, the hint names it (management API)", async () => {
+    await osloPublishes('nova-typo');
+    suite.broker.track('exchange', 'nova-typo');
+    suite.broker.track('queue', 'notifications.info');
+    const exchange = suite.broker.track('exchange', uniqueName('nova'));
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
+    const r = await check(exchange, queue, '--check.wait-seconds', '1', '--management.url', MANAGEMENT_URL);
+    assert.equal(r.code, 1, r.stdout);
+    assert.deepEqual(fail(r.stdout), [
+      `FAIL  no notification within 1 s on ${exchange} (notifications.*) (hint: Nova may be publishing to exchange nova-typo: set [DEFAULT] control_exchange = ${exchange} in nova.conf, or run with --amqp.exchange nova-typo)`,
+    ]);
+
+    // Without the management API the exchange is unknown, but oslo's queue says notifications are sent here.
+    const plain = await check(exchange, queue, '--check.wait-seconds', '1');
+    assert.deepEqual(fail(plain.stdout), [
+      `FAIL  no notification within 1 s on ${exchange} (notifications.*) (hint: the vhost has oslo's notifications.info queue, so notifications are sent here, but not to ${exchange}: check [DEFAULT] control_exchange in nova.conf (oslo's default is openstack), or give --management.url to see which exchange feeds them)`,
+    ]);
+  });
+
+  test("Nova's notifications arriving on oslo's default exchange openstack: the hint names it", async () => {
+    await osloPublishes('openstack');
+    suite.broker.track('exchange', 'openstack');
+    const exchange = suite.broker.track('exchange', uniqueName('nova'));
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
+    let published = 0;
+    const publisher = setInterval(() => {
+      suite.broker.publishOslo('openstack', nova);
+      published++;
+    }, 100);
+    try {
+      const r = await check(exchange, queue, '--check.wait-seconds', '2');
+      assert.equal(r.code, 1, r.stdout);
+      assert.deepEqual(fail(r.stdout), [
+        `FAIL  no notification within 2 s on ${exchange} (notifications.*) (hint: Nova may be publishing to exchange openstack: set [DEFAULT] control_exchange = ${exchange} in nova.conf, or run with --amqp.exchange openstack)`,
+      ]);
+    } finally {
+      clearInterval(publisher);
+    }
+    // The configured exchange missing altogether: its FAIL line names openstack too.
+    const missing = await check(uniqueName('nova'), queue, '--check.wait-seconds', '0');
+    assert.match(
+      fail(missing.stdout)[0] ?? '',
+      /^FAIL {2}exchange nova-\w+ missing \(hint: Nova may be publishing to exchange openstack: /,
+    );
+    // Nothing was taken from oslo's queue: what oslo sent (once per test) and what was published since is all there.
+    await eventually(async () => assert.equal(await suite.broker.messageCount('notifications.info'), 2 + published));
+  });
+
+  test('a 401 from the management API hints at its credentials, not at enabling the plugin', async () => {
+    const exchange = await suite.broker.exchange('nova');
+    const r = await check(
+      exchange,
+      uniqueName('osne-q'),
+      '--check.wait-seconds',
+      '0',
+      '--management.url',
+      'http://guest:hunter2-wrong@127.0.0.1:15672',
+    );
+    const line = fail(r.stdout).find((l) => l.includes('management API')) ?? '';
+    assert.equal(
+      line,
+      'FAIL  the management API at http://guest:***@127.0.0.1:15672 refused user "guest" (401) (hint: check the user and password in --management.url; the user needs the monitoring or administrator tag (rabbitmqctl set_user_tags))',
+    );
+    assert.ok(!r.stdout.includes('rabbitmq-plugins') && !r.stdout.includes('hunter2'));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 
 /** A plain AMQP port as RabbitMQ runs one: to anything that is not AMQP 0-9-1 it answers its protocol header and closes. */
 let plain: Server;
@@ -49,4 +49,14 @@ test('every host of the URL failing: the line names each host with its own reaso
     `all 2 broker hosts failed: 127.0.0.1:${port} did not answer with TLS: the TLS port is usually 5671; nothing listens on 127.0.0.1:1 (is RabbitMQ running?)`,
   );
   assert.equal(stderr, '');
+});
+
+test('check says the same about TLS, with a hint about the scheme and port, not the password', async () => {
+  const r = await runCli(['check', '--amqp.url', `amqps://guest:guest@127.0.0.1:${port}/`]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stdout.split('\n')[0],
+    `FAIL  cannot use the broker amqps://guest:***@127.0.0.1:${port}/: 127.0.0.1:${port} did not answer with TLS: the TLS port is usually 5671 (hint: use the scheme, port and CA of Nova's transport_url (rabbit://...?ssl=1 is amqps://, usually on port 5671))`,
+  );
+  assert.equal(r.stderr, '');
 });

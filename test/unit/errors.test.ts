@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeAllHostsFailed, describeConnectError } from '../../src/amqp/errors.js';
+import { shellWord } from '../../src/amqp/shell-word.js';
 
 const host = { hostname: 'ctl1', port: 5672, username: 'nova', password: 'hunter2' };
 const err = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
@@ -81,4 +82,13 @@ test('when every host fails, each one is named with its own reason', () => {
     permanent: false,
   });
   assert.equal(describeAllHostsFailed([login, login]).permanent, true);
+});
+
+test('the commands in hints stay copy-pasteable: odd names are quoted as one shell word, plain ones left alone', () => {
+  const odd = { ...host, username: "o'brien" };
+  const problem = describeConnectError(err('Expected ConnectionOpenOk; got <ConnectionClose channel:0>'), odd, 'my vhost');
+  assert.match(problem.message, /\(rabbitmqctl set_permissions -p 'my vhost' 'o'\\''brien' "\.\*" "\.\*" "\.\*"\)$/);
+  assert.equal(shellWord('nova'), 'nova');
+  assert.equal(shellWord('/'), '/');
+  assert.equal(shellWord('a$b'), `'a$b'`);
 });
