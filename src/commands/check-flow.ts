@@ -18,6 +18,8 @@ export interface Flow {
   readonly arrival: Arrival | undefined;
   /** Messages seen meanwhile on the other exchanges watched (a few at most). */
   readonly elsewhere: readonly Arrival[];
+  /** The first message on each configured exchange that had one. */
+  readonly firstByExchange: ReadonlyMap<string, Arrival>;
 }
 
 // A few are enough to tell whose traffic it is.
@@ -35,18 +37,21 @@ export async function waitForNotification(
   waitSeconds: number,
   signal: AbortSignal,
   others: readonly string[] = [],
+  /** When the wait may end early: by default at the first message on a configured exchange. */
+  enough: (seen: ReadonlyMap<string, Arrival>) => boolean = (seen) => seen.size > 0,
 ): Promise<Flow> {
   return withChannel(connection, async (ch) => {
     const queue = await bindTemporaryQueue(ch, [...exchanges, ...others], topics, PROBE_MAX_LENGTH);
     const elsewhere: Arrival[] = [];
+    const firstByExchange = new Map<string, Arrival>();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
-      const arrival = await new Promise<Arrival | undefined>((resolve, reject) => {
-        timer = setTimeout(() => resolve(undefined), waitSeconds * 1000);
-        onAbort = () => resolve(undefined);
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(resolve, waitSeconds * 1000);
+        onAbort = resolve;
         signal.addEventListener('abort', onAbort, { once: true });
-        if (signal.aborted) resolve(undefined);
+        if (signal.aborted) resolve();
         ch.consume(
           queue,
           (msg) => {
@@ -56,13 +61,16 @@ export async function waitForNotification(
               routingKey: msg.fields.routingKey,
               decoded: decodeNotification(msg.content, { maxMessageBytes: MAX_MESSAGE_BYTES }),
             };
-            if (exchanges.includes(got.exchange)) resolve(got);
-            else if (elsewhere.length < MAX_ELSEWHERE) elsewhere.push(got);
+            if (exchanges.includes(got.exchange)) {
+              if (!firstByExchange.has(got.exchange)) firstByExchange.set(got.exchange, got);
+              if (enough(firstByExchange)) resolve();
+            } else if (elsewhere.length < MAX_ELSEWHERE) elsewhere.push(got);
           },
           { noAck: true },
         ).catch(reject);
       });
-      return { arrival, elsewhere };
+      const arrival = firstByExchange.values().next().value;
+      return { arrival, elsewhere, firstByExchange };
     } finally {
       clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);

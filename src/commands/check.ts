@@ -225,7 +225,10 @@ async function checkQueue(ctx: Context): Promise<void> {
     }
   }
   const { messageCount, consumerCount } = stats;
-  report({ status: 'ok', text: `queue ${amqp.queue} exists: ${messageCount} messages ready, ${consumerCount} consumers` });
+  report({
+    status: 'ok',
+    text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${count(consumerCount, 'consumer')}`,
+  });
   if (consumerCount === 0) {
     report({
       status: 'warn',
@@ -286,8 +289,20 @@ async function checkFlow(
     return;
   }
   if (exchanges.length === 0) return; // each missing exchange has failed already
+  // Nova's are those of --amqp.exchange: the ones no other service named claims.
+  const otherExchanges = new Set(amqp.services.filter((s) => s.name !== 'nova').flatMap((s) => s.exchanges));
+  const novaOwn = amqp.exchanges.filter((x) => !otherExchanges.has(x));
+  const novaExchanges = novaOwn.length > 0 ? novaOwn : amqp.exchanges;
   const where = `${exchanges.join(', ')} (${bindingKeys(amqp.topics).join(', ')})`;
-  const flow = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal, traffic.watch);
+  // With several services, wait until each has been heard from (or the time is up).
+  const services = amqp.services.map((s) => ({
+    name: s.name,
+    exchanges: s.name === 'nova' ? novaExchanges : s.exchanges,
+  }));
+  const heardFrom = (seen: ReadonlyMap<string, unknown>, s: { exchanges: readonly string[] }) => s.exchanges.some((x) => seen.has(x));
+  const flow = await waitForNotification(connection, exchanges, amqp.topics, check.waitSeconds, signal, traffic.watch, (seen) =>
+    services.every((s) => heardFrom(seen, s)),
+  );
   const got = flow.arrival;
   if (got === undefined) {
     report({
@@ -308,4 +323,25 @@ async function checkFlow(
       text: `notifications flow: got ${printable(n.eventType)} from ${printable(n.publisherId || 'an unknown publisher')} on ${got.exchange} (${got.routingKey})`,
     });
   }
+  if (services.length < 2 || got === undefined) return;
+  for (const s of services) {
+    const first = s.exchanges.map((x) => flow.firstByExchange.get(x)).find((a) => a !== undefined);
+    report(
+      first
+        ? {
+            status: 'ok',
+            text: `${s.name} sends: got ${first.decoded.ok ? printable(first.decoded.notification.eventType) : 'a message'} on ${first.exchange}`,
+          }
+        : {
+            status: 'warn',
+            text: `${s.name} sent nothing within ${check.waitSeconds} s on ${s.exchanges.join(', ')}`,
+            hint: `is [oslo_messaging_notifications] driver = messagingv2 set in ${s.name}'s configuration, and does it publish to ${s.exchanges.join(' or ')} (control_exchange)?`,
+          },
+    );
+  }
+}
+
+/** `1 consumer`, `2 consumers`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

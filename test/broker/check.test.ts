@@ -141,7 +141,7 @@ describe('check', () => {
       const r = await check(exchange, queue, '--management.url', MANAGEMENT_URL);
       assert.equal(r.code, 0, r.stdout);
       assert.deepEqual([...lines(r.stdout, 'warn'), ...lines(r.stdout, 'FAIL')], []);
-      assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages ready, 1 consumers$`, 'm'));
+      assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages? ready, 1 consumer$`, 'm'));
       assert.match(
         r.stdout,
         new RegExp(
@@ -154,6 +154,26 @@ describe('check', () => {
     } finally {
       clearInterval(publisher);
       await exporter.stop();
+    }
+  });
+
+  test('with several services, says which have sent nothing', async () => {
+    const exchange = await suite.broker.exchange('nova');
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    // Cinder's own exchange in this test's vhost, declared as oslo does; nothing is published to it.
+    await suite.broker.channel.assertExchange('cinder', 'topic', { durable: false });
+    suite.broker.track('exchange', 'cinder');
+    const message = lifecycle()[0] as Record<string, unknown>;
+    const publisher = setInterval(() => suite.broker.publishOslo(exchange, message), 100);
+    try {
+      const r = await check(exchange, queue, '--fix', '--openstack.services', 'nova,cinder', '--wait-seconds', '2');
+      assert.match(r.stdout, /^ok {4}nova sends: got compute\.instance\.update on /m);
+      assert.match(
+        r.stdout,
+        /^warn {2}cinder sent nothing within 2 s on cinder, openstack \(hint: is \[oslo_messaging_notifications\] driver = messagingv2 set in cinder/m,
+      );
+    } finally {
+      clearInterval(publisher);
     }
   });
 

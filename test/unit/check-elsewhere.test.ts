@@ -13,7 +13,7 @@ const arrival = (exchange: string, eventType: string): Arrival => ({
   }),
 });
 const none: OsloTraffic = { osloQueues: [], feeding: [], watch: [] };
-const flow = (...elsewhere: Arrival[]): Flow => ({ arrival: undefined, elsewhere });
+const flow = (...elsewhere: Arrival[]): Flow => ({ arrival: undefined, elsewhere, firstByExchange: new Map() });
 const named = (x: string) =>
   `Nova may be publishing to exchange ${x}: set [DEFAULT] control_exchange = nova in nova.conf, or run with --amqp.exchange ${x}`;
 
