@@ -40,6 +40,8 @@ const NO_DATA_IN_A_SHORT_RUN: ReadonlyMap<string, string> = new Map([
   // Both need a feed or a host silent for 10 min / 30 min while the exporter keeps running.
   ['alert NovaNotificationsStalled', '10 minutes of silence'],
   ['alert NovaComputeHostSilent', '30 minutes of silence from one host'],
+  // An action in flight for over an hour (four for Ironic).
+  ['alert OpenStackResourceStuckInTransition', 'an hour in a transitional status'],
 ]);
 // Given data by the drills at the end of this file, not by the traffic.
 const DRILLS = ['alert OpenStackNotificationExporterBrokerDisconnected', 'alert OpenStackNotificationExporterDown'];
