@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const REPO_DIR = dirname(BENCH_DIR);
@@ -48,6 +48,20 @@ export async function buildChildren(names: readonly string[], outDir: string): P
             if (isBuiltin(args.path)) return { path: args.path, external: true };
             return { path: import.meta.resolve(args.path), external: true };
           });
+        },
+      },
+      {
+        // src/mapping/loader.ts reads the built-in rules from ./builtin/ next to itself:
+        // point it at the repository's, wherever the bundle is written.
+        name: 'builtin-mapping-dir',
+        setup(build) {
+          build.onLoad({ filter: /[\\/]src[\\/]mapping[\\/]loader\.ts$/ }, (args) => ({
+            contents: readFileSync(args.path, 'utf8').replace(
+              "new URL('./builtin/', import.meta.url)",
+              JSON.stringify(pathToFileURL(join(REPO_DIR, 'src', 'mapping', 'builtin') + '/').href),
+            ),
+            loader: 'ts',
+          }));
         },
       },
       {
