@@ -4,7 +4,7 @@
  * other services' operations. Nova stays the loudest: each other service gets a third of
  * Nova's share of the messages.
  */
-import { createTrafficModel, type SimulatedMessage, type TrafficModel, type TrafficModelOptions, type TrafficStats } from './model.js';
+import { createStatsCounter, createTrafficModel, type SimulatedMessage, type TrafficModel, type TrafficModelOptions } from './model.js';
 import { createRng } from './random.js';
 import { createServiceTraffic, SIMULATED_SERVICES, type SimulatedService } from './services.js';
 import type { Topic } from './types.js';
@@ -31,9 +31,8 @@ export function createCloudTrafficModel(opts: CloudTrafficOptions): TrafficModel
   const traffic = createServiceTraffic({ seed: opts.seed, services: others, errorRatio: opts.errorRatio });
   const pick = createRng(opts.seed ^ 0x317c0de5);
   const share = nova ? others.length / (others.length + 3) : 1;
-  const counts: TrafficStats = { total: 0, byEventType: {}, byPriority: {}, byRoutingKey: {} };
+  const counts = createStatsCounter();
   let serviceT = 0;
-  const count = (table: Record<string, number>, key: string) => (table[key] = (table[key] ?? 0) + 1);
 
   return {
     next() {
@@ -45,18 +44,9 @@ export function createCloudTrafficModel(opts: CloudTrafficOptions): TrafficModel
       } else {
         out = nova.next();
       }
-      counts.total++;
-      count(counts.byEventType, out.message.event_type);
-      count(counts.byPriority, out.message.priority);
-      count(counts.byRoutingKey, out.routingKey);
-      return out;
+      return counts.add(out);
     },
-    stats: () => ({
-      total: counts.total,
-      byEventType: { ...counts.byEventType },
-      byPriority: { ...counts.byPriority },
-      byRoutingKey: { ...counts.byRoutingKey },
-    }),
+    stats: () => counts.snapshot(),
     liveInstances: () => nova?.liveInstances() ?? 0,
     simulatedNow: () => Math.max(nova?.simulatedNow() ?? 0, serviceT),
   };

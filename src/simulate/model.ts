@@ -58,6 +58,29 @@ export interface SimulatedMessage {
   exchange?: string;
 }
 
+/** Tallies what a model hands out, by event type, priority and routing key. */
+export function createStatsCounter(): { add(m: SimulatedMessage): SimulatedMessage; snapshot(): TrafficStats } {
+  const counts: TrafficStats = { total: 0, byEventType: {}, byPriority: {}, byRoutingKey: {} };
+  const count = (table: Record<string, number>, key: string): void => {
+    table[key] = (table[key] ?? 0) + 1;
+  };
+  return {
+    add(m) {
+      counts.total++;
+      count(counts.byEventType, m.message.event_type);
+      count(counts.byPriority, m.message.priority);
+      count(counts.byRoutingKey, m.routingKey);
+      return m;
+    },
+    snapshot: () => ({
+      total: counts.total,
+      byEventType: { ...counts.byEventType },
+      byPriority: { ...counts.byPriority },
+      byRoutingKey: { ...counts.byRoutingKey },
+    }),
+  };
+}
+
 export interface TrafficStats {
   total: number;
   byEventType: Record<string, number>;
@@ -124,7 +147,7 @@ export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
   const running: Running[] = [];
   const busy = new Set<string>();
   const buffer: SimulatedMessage[] = [];
-  const counts: TrafficStats = { total: 0, byEventType: {}, byPriority: {}, byRoutingKey: {} };
+  const counts = createStatsCounter();
 
   const world: World = {
     get t() {
@@ -253,26 +276,12 @@ export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
     }
   }
 
-  function count(table: Record<string, number>, key: string): void {
-    table[key] = (table[key] ?? 0) + 1;
-  }
-
   return {
     next() {
       step();
-      const out = buffer.shift() as SimulatedMessage;
-      counts.total++;
-      count(counts.byEventType, out.message.event_type);
-      count(counts.byPriority, out.message.priority);
-      count(counts.byRoutingKey, out.routingKey);
-      return out;
+      return counts.add(buffer.shift() as SimulatedMessage);
     },
-    stats: () => ({
-      total: counts.total,
-      byEventType: { ...counts.byEventType },
-      byPriority: { ...counts.byPriority },
-      byRoutingKey: { ...counts.byRoutingKey },
-    }),
+    stats: () => counts.snapshot(),
     liveInstances: () => [...inventory.values()].filter(isLive).length,
     simulatedNow: () => t,
   };

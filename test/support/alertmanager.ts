@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { eventually } from './exporter.js';
+import { startDaemon } from './daemon.js';
 import { freePort } from './prometheus.js';
 import { PROMETHEUS_DIR } from './queries.js';
 
@@ -94,7 +93,8 @@ export async function startAlertmanager(configText: string): Promise<RunningAler
   const configFile = path.join(dir, 'alertmanager.yml');
   await writeFile(configFile, configText);
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const { stop } = await startDaemon(
+    'alertmanager',
     ALERTMANAGER_BIN,
     [
       `--config.file=${configFile}`,
@@ -103,33 +103,8 @@ export async function startAlertmanager(configText: string): Promise<RunningAler
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    dir,
+    `http://127.0.0.1:${port}/-/ready`,
   );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await eventually(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`alertmanager exited (${child.exitCode}): ${stderr}`);
-        const res = await fetch(`http://127.0.0.1:${port}/-/ready`);
-        if (!res.ok) throw new Error(`alertmanager not ready: ${res.status}`);
-      },
-      20_000,
-      100,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   return { address: `127.0.0.1:${port}`, stop };
 }

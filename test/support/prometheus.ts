@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PROMETHEUS_DIR } from './queries.js';
-import { eventually } from './exporter.js';
+import { startDaemon } from './daemon.js';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
@@ -96,7 +95,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   await writeFile(configFile, await localPrometheusConfig(options));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
+  const { stop } = await startDaemon(
+    'prometheus',
     PROMETHEUS_BIN,
     [
       `--config.file=${configFile}`,
@@ -104,35 +104,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    dir,
+    `${url}/-/ready`,
   );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await eventually(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${stderr}`);
-        const res = await fetch(`${url}/-/ready`);
-        if (!res.ok) throw new Error(`prometheus not ready: ${res.status}`);
-      },
-      20_000,
-      100,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 
   const api = async (endpoint: string, params: Record<string, string>): Promise<QueryResult> => {
     const res = await fetch(`${url}/api/v1/${endpoint}`, { method: 'POST', body: new URLSearchParams(params) });
