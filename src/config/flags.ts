@@ -154,7 +154,10 @@ const constantLabels = z.array(z.string()).transform((pairs, ctx): Readonly<Reco
     const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/.exec(pair.trim());
     const name = m?.[1];
     if (!m || name === undefined || name.startsWith('__')) {
-      ctx.addIssue({ code: 'custom', message: 'must be name=value with a Prometheus label name (letters, digits, _), e.g. region=RegionOne' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be name=value with a Prometheus label name (letters, digits, _), e.g. region=RegionOne',
+      });
       return z.NEVER;
     }
     if (TAKEN_LABELS.has(name)) {
