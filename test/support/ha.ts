@@ -9,6 +9,7 @@ import { createCountingPipeline } from '../../src/commands/serve.js';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics/registry.js';
+import { instanceEventName } from '../../src/nova/mapper.js';
 import { OSLO_PUBLISH_OPTIONS, osloBody } from '../../src/oslo/wire.js';
 import { createTrafficModel, type SimulatedMessage } from '../../src/simulate/model.js';
 import { parseMetrics, type Sample } from './metrics-text.js';
@@ -169,12 +170,13 @@ export function completedActions(messages: readonly SimulatedMessage[]): Map<str
   const started = new Set<string>();
   const out = new Map<string, number>();
   for (const m of messages) {
-    const match = /^compute\.instance\.(\w+)\.(start|end)$/.exec(String(m.message['event_type']));
+    // The action's label name as the exporter spells it (finish_resize → resize_finish, ...).
+    const name = instanceEventName({ eventType: String(m.message['event_type']) });
     const id = (m.message['payload'] as Record<string, unknown> | undefined)?.['instance_id'];
-    if (!match || typeof id !== 'string') continue;
-    const k = `${id}/${match[1]}`;
-    if (match[2] === 'start') started.add(k);
-    else if (started.delete(k)) out.set(match[1] as string, (out.get(match[1] as string) ?? 0) + 1);
+    if (!name || (name.phase !== 'start' && name.phase !== 'end') || typeof id !== 'string') continue;
+    const k = `${id}/${name.action}`;
+    if (name.phase === 'start') started.add(k);
+    else if (started.delete(k)) out.set(name.action, (out.get(name.action) ?? 0) + 1);
   }
   return out;
 }
