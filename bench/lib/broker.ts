@@ -30,6 +30,7 @@ export function topologyFor(queue: string, maxLength: number): TopologySpec {
     exchangeDurable: false,
     queue,
     queueType: 'classic',
+    singleActiveConsumer: false,
     queueExpiresSeconds: QUEUE_EXPIRES_SECONDS,
     queueMaxLength: maxLength,
   };

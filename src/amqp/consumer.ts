@@ -17,6 +17,21 @@ export interface BrokerStatus {
   readonly problem: string | undefined;
 }
 
+/**
+ * Deliveries of one channel, for a caller that settles them itself (--ha holds acks until a
+ * state snapshot covers them). Without one, each body goes to onMessage and is acked in batches.
+ */
+export interface DeliveryHandler {
+  deliver(msg: ConsumeMessage): void;
+  /** A clean stop is under way, before the consumer is cancelled: settle what can be settled. */
+  drain(): Promise<void>;
+  /** The channel is gone; what it had not acked is back in the queue. */
+  closed(): void;
+}
+
+/** Called once per connection, after the topology is declared and before consuming starts. */
+export type OpenDeliveries = (link: { readonly connection: ChannelModel; readonly channel: Channel }) => Promise<DeliveryHandler>;
+
 export interface ConsumerOptions extends ConnectOptions {
   readonly topology: TopologySpec;
   readonly prefetch: number;
@@ -29,6 +44,8 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly random?: () => number;
   /** Injectable for tests: opens one connection to one host (amqplib's connect by default). */
   readonly connectHost?: ConnectHost;
+  /** Replaces onMessage and the batched acks (see DeliveryHandler). */
+  readonly deliveries?: OpenDeliveries;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -41,7 +58,7 @@ const ACK_FLUSH_MS = 50;
  * exponential backoff and jitter. Callers only see `state` and the messages.
  */
 export class Consumer implements BrokerState {
-  private current: { connection: ChannelModel; channel: Channel; tag: string } | undefined;
+  private current: { connection: ChannelModel; channel: Channel; tag: string; handler?: DeliveryHandler } | undefined;
   private stopped = false;
   private everConsumed = false;
   private hostIndex = 0;
@@ -118,6 +135,7 @@ export class Consumer implements BrokerState {
       await assertTopology(connection, this.options.topology, this.options.address.vhost);
       await this.consume(connection);
     } catch (err) {
+      this.current?.handler?.closed();
       await closeQuietly(connection);
       // This host took the connection but not the topology: try the next one first.
       this.hostIndex = index + 1;
@@ -128,7 +146,9 @@ export class Consumer implements BrokerState {
     this.state = 'consuming';
     this.problem = undefined;
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
+    const handler = this.current?.handler;
     const reason = await ended;
+    handler?.closed();
     this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
     return reason;
@@ -146,13 +166,18 @@ export class Consumer implements BrokerState {
     });
     await channel.prefetch(this.options.prefetch);
     // Set before consuming: deliveries can be dispatched before consume() resolves.
-    const current = { connection, channel, tag: '' };
+    const handler = this.options.deliveries ? await this.options.deliveries({ connection, channel }) : undefined;
+    const current = { connection, channel, tag: '', ...(handler ? { handler } : {}) };
     this.current = current;
     const { consumerTag } = await channel.consume(this.options.topology.queue, (msg) => {
       if (msg === null) {
         // The broker cancelled us: the queue was deleted or is gone with its node.
         this.options.log.warn({ queue: this.options.topology.queue }, 'consumer cancelled by the broker (queue deleted?), re-declaring');
         void closeQuietly(connection);
+        return;
+      }
+      if (handler) {
+        handler.deliver(msg);
         return;
       }
       this.options.onMessage(msg.content, msg.fields.exchange);
@@ -216,6 +241,10 @@ export class Consumer implements BrokerState {
     this.wake?.();
     const current = this.current;
     if (current) {
+      // Still the active consumer while it settles: a successor starts only after the cancel.
+      await current.handler
+        ?.drain()
+        .catch((err: unknown) => this.options.log.warn({ err: String(err) }, 'settling deliveries at stop failed'));
       await current.channel.cancel(current.tag).catch(() => undefined);
       this.flushAcks(current.channel);
       this.current = undefined;

@@ -10,6 +10,8 @@ export interface TopologySpec {
   readonly exchangeDurable: boolean;
   readonly queue: string;
   readonly queueType: 'classic' | 'quorum';
+  /** --ha: the broker delivers to one consumer at a time, the others wait (x-single-active-consumer). */
+  readonly singleActiveConsumer: boolean;
   readonly queueExpiresSeconds: number;
   readonly queueMaxLength: number;
 }
@@ -22,6 +24,7 @@ export const ARG_FLAGS: Readonly<Record<string, string>> = {
   'x-expires': '--amqp.queue-expires-seconds',
   'x-max-length': '--amqp.queue-max-length',
   'x-queue-type': '--amqp.queue-type',
+  'x-single-active-consumer': '--ha',
   durable: '--amqp.queue-type',
 };
 
@@ -31,6 +34,10 @@ export function queueArguments(spec: TopologySpec): Record<string, unknown> {
     'x-max-length': spec.queueMaxLength,
     // Only quorum is named: brokers before 3.10 may reject an explicit classic as inequivalent.
     ...(spec.queueType === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+    // Named only when on: RabbitMQ holds an absent argument inequivalent to an explicit false,
+    // so queues declared before --ha existed still match. A replica without --ha on an --ha
+    // queue, or the reverse, is refused at start by name instead of silently competing.
+    ...(spec.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
   };
 }
 

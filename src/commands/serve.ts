@@ -5,6 +5,10 @@
  */
 import type { Registry } from 'prom-client';
 import { Consumer } from '../amqp/consumer.js';
+import type { CountingStateAccess } from '../ha/counting-state.js';
+import { createReplicatedCounting } from '../ha/ha-counting.js';
+import { registerRoleMetrics } from '../ha/role-metrics.js';
+import { applyConstantLabels } from '../metrics/constant-labels.js';
 import type { ConfigFor } from '../config/config.js';
 import { serveHttp } from '../http/listeners.js';
 import { createApp } from '../http/server.js';
@@ -47,6 +51,8 @@ export interface CountingPipeline {
   readonly activity: RecentActivity;
   /** Ends actions past their timeout; the exporter calls it on a timer. */
   readonly expire: (now: number) => void;
+  /** The state beyond the counters, for --ha's snapshots. */
+  readonly state: CountingStateAccess;
 }
 
 // Often enough that a timed-out action shows within a scrape interval or two.
@@ -84,9 +90,10 @@ export function createCountingPipeline(
   });
   const activity = new RecentActivity({ now });
   const services = compileMapping(config.mapping.rules);
+  const recentIds = new RecentIds(metrics.dedupWindow);
   const pipeline = createPipeline({
     decode: { maxMessageBytes: config.amqp.maxMessageBytes },
-    recentIds: new RecentIds(metrics.dedupWindow),
+    recentIds,
     map: createMap({
       instance: novaMapper(instancePayloadFormat(config.nova.notificationFormat)),
       resources: (n) => mapServiceNotification(services, n),
@@ -102,7 +109,16 @@ export function createCountingPipeline(
     instances.expire(t);
     resources.expire(t);
   };
-  return { pipeline, activity, expire };
+  const state: CountingStateAccess = {
+    dump: () => ({ ...instances.dumpState(), resources: resources.dumpState(), recentIds: recentIds.dump(), labels: limiter.dump() }),
+    restore(s) {
+      instances.restoreState(s);
+      resources.restoreState(s.resources);
+      recentIds.restore(s.recentIds);
+      limiter.restore(s.labels);
+    },
+  };
+  return { pipeline, activity, expire, state };
 }
 
 /** Builds and starts the exporter: counting pipeline → consumer → broker gauges → HTTP. */
@@ -111,7 +127,11 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const now = deps.now ?? (() => Date.now() / 1000);
   const { amqp, web } = config;
   const registry = createRegistry();
-  const { pipeline, activity, expire } = createCountingPipeline(config, registry, log, now);
+  // --ha: the counting state is the group's, swapped in on takeover (docs/high-availability.md).
+  const replicated = config.ha.enabled
+    ? createReplicatedCounting(config, registry, log, now, (r) => createCountingPipeline(config, r, log, now))
+    : undefined;
+  const counting = replicated?.counting ?? createCountingPipeline(config, registry, log, now);
   const consumer = new Consumer({
     address: amqp.address,
     tls: amqp.tls,
@@ -121,10 +141,16 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     connectionName: `openstack-notification-exporter ${VERSION}`,
     prefetch: amqp.prefetch,
     topology: amqp,
-    onMessage: pipeline,
+    onMessage: counting.pipeline,
+    ...(replicated ? { deliveries: replicated.deliveries } : {}),
     log,
   });
   new BrokerMetrics(registry, consumer);
+  registerRoleMetrics(
+    registry,
+    () => replicated?.replica ?? { active: consumer.consuming, takeovers: 0, snapshots: 0, lastSnapshotBytes: 0 },
+  );
+  applyConstantLabels(registry, config.metrics.constantLabels);
   const app = createApp({
     telemetryPath: web.telemetryPath,
     registry,
@@ -137,11 +163,11 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
       queue: amqp.queue,
       settings: config.settings,
     }),
-    activity: () => activity.summary(),
+    activity: () => counting.activity.summary(),
     log,
   });
   const http = await serveHttp(app, { addresses: web.listenAddresses, webConfigFile: web.configFile, log });
-  const expiry = setInterval(() => expire(now()), EXPIRE_EVERY_MS);
+  const expiry = setInterval(() => counting.expire(now()), EXPIRE_EVERY_MS);
   expiry.unref();
   consumer.start();
 

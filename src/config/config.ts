@@ -32,6 +32,14 @@ export interface MetricsConfig {
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
   readonly dedupWindow: number;
+  /** --metrics.constant-label: added to every openstack_* series. */
+  readonly constantLabels: Readonly<Record<string, string>>;
+}
+
+/** --ha: one of several replicas on a single-active-consumer quorum queue (docs/high-availability.md). */
+export interface HaConfig {
+  readonly enabled: boolean;
+  readonly snapshotIntervalSeconds: number;
 }
 
 export interface NovaConfig {
@@ -109,6 +117,7 @@ export interface ConfigByCommand {
     };
     readonly metrics: MetricsConfig;
     readonly mapping: MappingConfig;
+    readonly ha: HaConfig;
   };
   readonly tail: CommonConfig & { readonly amqp: AmqpConfig; readonly tail: TailConfig };
   readonly check: CommonConfig & { readonly amqp: AmqpConfig; readonly check: CheckConfig };
@@ -203,6 +212,11 @@ class Resolution {
     return r.value as FlagValues[K];
   }
 
+  /** Where a flag's value came from: `flag`, a variable's name, a file, or `default`. */
+  source(name: FlagName): string | undefined {
+    return this.resolved.get(name)?.source;
+  }
+
   has(name: FlagName): boolean {
     return this.resolved.has(name);
   }
@@ -257,8 +271,10 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             maxTrackedActions: r.get('metrics.max-tracked-actions'),
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
             dedupWindow: r.get('metrics.dedup-window'),
+            constantLabels: r.get('metrics.constant-label') ?? {},
           },
           mapping: mappingConfig(r.get('mapping.config-file')),
+          ha: { enabled: amqp.singleActiveConsumer, snapshotIntervalSeconds: r.get('ha.snapshot-interval-seconds') },
         }
       : command === 'tail'
         ? {
@@ -354,6 +370,16 @@ function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
   const services = resolveServices(r.has('openstack.services') ? r.get('openstack.services') : ['nova']);
   const others = services.filter((s) => s.name !== 'nova');
   const unique = (lists: readonly (readonly string[])[]): string[] => [...new Set(lists.flat())];
+  const ha = r.has('ha') && r.get('ha');
+  let queueType = orDefault('amqp.queue-type');
+  // A single active consumer with state on the broker needs the replicated queue type:
+  // --ha implies it, and refuses a classic queue asked for explicitly.
+  if (ha && queueType === 'classic') {
+    if (r.source('amqp.queue-type') !== 'default') {
+      throw new ConfigError('invalid --amqp.queue-type: --ha needs --amqp.queue-type quorum (replicated, single active consumer)');
+    }
+    queueType = 'quorum';
+  }
   return {
     address: r.get('amqp.url'),
     tls: { caFile: r.get('amqp.tls-ca-file'), certFile: r.get('amqp.tls-cert-file'), keyFile: r.get('amqp.tls-key-file') },
@@ -362,7 +388,8 @@ function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
     topics: unique([novaTopics, ...others.map((s) => s.topics)]),
     exchangeDurable: r.get('amqp.exchange-durable'),
     queue: orDefault('amqp.queue'),
-    queueType: orDefault('amqp.queue-type'),
+    queueType,
+    singleActiveConsumer: ha,
     queueExpiresSeconds: orDefault('amqp.queue-expires-seconds'),
     queueMaxLength: orDefault('amqp.queue-max-length'),
     prefetch: orDefault('amqp.prefetch'),

@@ -4,6 +4,7 @@ import { SERVICE_NAMES } from '../mapping/services.js';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
 import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
 import { webConfigFile } from '../http/web-config-flag.js';
+import { BOUNDED_LABELS } from '../metrics/labels.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
@@ -142,6 +143,48 @@ const serviceList = z
   )
   .pipe(z.array(oneOf(SERVICE_NAMES as [string, ...string[]])).min(1, { error: 'needs at least one value' }));
 
+// Labels the exporter's own metrics carry, and Prometheus's reserved ones: a constant label
+// of the same name would clash with them.
+const TAKEN_LABELS = new Set([
+  ...BOUNDED_LABELS,
+  'priority',
+  'phase',
+  'outcome',
+  'le',
+  'reason',
+  'label',
+  'kind',
+  'version',
+  'nodejs',
+  'job',
+  'instance',
+]);
+
+const constantLabels = z.array(z.string()).transform((pairs, ctx): Readonly<Record<string, string>> => {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/.exec(pair.trim());
+    const name = m?.[1];
+    if (!m || name === undefined || name.startsWith('__')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be name=value with a Prometheus label name (letters, digits, _), e.g. region=RegionOne',
+      });
+      return z.NEVER;
+    }
+    if (TAKEN_LABELS.has(name)) {
+      ctx.addIssue({ code: 'custom', message: `must not be ${name}: the exporter's metrics or Prometheus use that label` });
+      return z.NEVER;
+    }
+    if (name in labels) {
+      ctx.addIssue({ code: 'custom', message: `names ${name} twice` });
+      return z.NEVER;
+    }
+    labels[name] = m[2] as string;
+  }
+  return Object.freeze(labels);
+});
+
 export const FLAGS = {
   'amqp.url': {
     help: 'Broker URL: amqp://, amqps:// or an oslo transport_url (rabbit://u:p@h1:5672,u:p@h2:5672/vhost)',
@@ -185,6 +228,19 @@ export const FLAGS = {
     default: 'classic',
     commands: ['serve', 'check'],
     schema: oneOf(['classic', 'quorum']),
+  },
+  ha: {
+    help: 'One of several replicas: a quorum queue with x-single-active-consumer, one replica counts, its state kept on the broker (docs/high-availability.md)',
+    default: 'false',
+    boolean: true,
+    commands: ['serve', 'check'],
+    schema: bool,
+  },
+  'ha.snapshot-interval-seconds': {
+    help: 'With --ha: the longest a counted notification waits for the state snapshot that covers it (and for its ack)',
+    default: '2',
+    commands: ['serve'],
+    schema: number(0.1, 3600),
   },
   'amqp.queue-expires-seconds': {
     help: 'Broker deletes the queue after this long without a consumer (x-expires)',
@@ -291,6 +347,12 @@ export const FLAGS = {
     default: '10800',
     commands: ['serve'],
     schema: int(1, 30 * 86400),
+  },
+  'metrics.constant-label': {
+    help: 'name=value added to every openstack_* series, repeatable (e.g. region=RegionOne, cell=cell1)',
+    repeatable: true,
+    commands: ['serve'],
+    schema: constantLabels,
   },
   'metrics.dedup-window': {
     help: 'Recent message_ids remembered so redeliveries are not counted twice',

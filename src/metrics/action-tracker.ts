@@ -44,6 +44,14 @@ const key = (instanceId: string, action: string) => `${instanceId}\u0000${action
 // Both sides name a request and they differ: these are two operations, not one.
 const sameRequest = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b;
 
+/** The tracker's tables as plain data, oldest first, for the HA state snapshot. */
+export interface TrackerState {
+  /** instanceId, action, host, startedAt, requestId. */
+  readonly pending: [string, string, string, number, string | null][];
+  /** instanceId, action, at, outcome, requestId, seenAt. */
+  readonly earlyEnds: [string, string, number, 'success' | 'error', string | null, number][];
+}
+
 export class ActionTracker {
   // Maps keep insertion order, so their first entries are the oldest.
   private readonly pending = new Map<string, PendingAction>();
@@ -118,6 +126,28 @@ export class ActionTracker {
       }
     }
     return byAction;
+  }
+
+  dump(): TrackerState {
+    return {
+      pending: [...this.pending.values()].map((p) => [p.instanceId, p.action, p.host, p.startedAt, p.requestId ?? null]),
+      earlyEnds: [...this.earlyEnds].map(([k, e]) => {
+        const [instanceId, action] = k.split('\u0000') as [string, string];
+        return [instanceId, action, e.at, e.outcome, e.requestId ?? null, e.seenAt];
+      }),
+    };
+  }
+
+  /** Replaces the tables with a dump's, keeping its order (oldest first) for eviction. */
+  restore(state: TrackerState): void {
+    this.pending.clear();
+    this.earlyEnds.clear();
+    for (const [instanceId, action, host, startedAt, requestId] of state.pending) {
+      this.pending.set(key(instanceId, action), { instanceId, action, host, startedAt, requestId: requestId ?? undefined });
+    }
+    for (const [instanceId, action, at, outcome, requestId, seenAt] of state.earlyEnds) {
+      this.earlyEnds.set(key(instanceId, action), { at, outcome, requestId: requestId ?? undefined, seenAt });
+    }
   }
 
   /** Pending starts (what in-flight counts); held early ends are not operations in flight. */

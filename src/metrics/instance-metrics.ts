@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { InstanceEvent } from '../nova/instance-event.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
-import { ActionTracker, type FinishedAction } from './action-tracker.js';
+import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
 import { CellMetric } from './cells.js';
-import { Inventory } from './inventory.js';
+import { Inventory, type InventoryState } from './inventory.js';
 import { ChildCache } from './labels.js';
 
 export interface InstanceMetricsOptions {
@@ -136,6 +136,16 @@ export class InstanceMetrics implements FactSink {
         this.set(tracker.size);
       },
     });
+  }
+
+  /** The inventory and the actions in flight as plain data (the counters are read from the registry). */
+  dumpState(): { readonly tracker: TrackerState; readonly inventory: InventoryState } {
+    return { tracker: this.tracker.dump(), inventory: this.inventory.dump() };
+  }
+
+  restoreState(state: { readonly tracker: TrackerState; readonly inventory: InventoryState }): void {
+    this.tracker.restore(state.tracker);
+    this.inventory.restore(state.inventory);
   }
 
   record(facts: Facts): void {

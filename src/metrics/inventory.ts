@@ -18,6 +18,14 @@ interface Entry {
   at: number;
 }
 
+/** The inventory as plain data, oldest first, for the HA state snapshot. */
+export interface InventoryState {
+  /** instanceId, state, host, at. */
+  readonly instances: [string, string, string, number][];
+  /** instanceId, deleted at. */
+  readonly deleted: [string, number][];
+}
+
 export class Inventory {
   private readonly instances = new Map<string, Entry>();
   private readonly deletedAt = new Map<string, number>();
@@ -52,6 +60,20 @@ export class Inventory {
     this.deletedAt.delete(instanceId);
     if (this.deletedAt.size >= this.options.maxInstances) evictOldest(this.deletedAt, evictionBatch(this.options.maxInstances));
     this.deletedAt.set(instanceId, at);
+  }
+
+  dump(): InventoryState {
+    return {
+      instances: [...this.instances].map(([id, e]) => [id, e.state, e.host, e.at]),
+      deleted: [...this.deletedAt],
+    };
+  }
+
+  restore(state: InventoryState): void {
+    this.instances.clear();
+    this.deletedAt.clear();
+    for (const [id, s, host, at] of state.instances) this.instances.set(id, { state: s, host, at });
+    for (const [id, at] of state.deleted) this.deletedAt.set(id, at);
   }
 
   /** Count per (state, host); computed at scrape time rather than kept up to date. */

@@ -61,6 +61,20 @@ export class LabelLimiter {
     return bound;
   }
 
+  /** The values each label has let through so far: they keep their place after a takeover. */
+  dump(): Record<string, string[]> {
+    return Object.fromEntries([...this.seen].map(([name, values]) => [name, [...values]]));
+  }
+
+  restore(state: Readonly<Record<string, readonly string[]>>): void {
+    for (const [name, values] of Object.entries(state)) {
+      if (!(BOUNDED_LABELS as readonly string[]).includes(name)) continue;
+      this.label(name as BoundedLabel);
+      const seen = this.seen.get(name) as Set<string>;
+      for (const v of values) seen.add(v);
+    }
+  }
+
   distinct(label: BoundedLabel): number {
     return this.seen.get(label)?.size ?? 0;
   }

@@ -13,8 +13,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ResourceFact } from '../mapping/facts.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
-import { ActionTracker, type FinishedAction } from './action-tracker.js';
-import { Inventory } from './inventory.js';
+import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
+import { Inventory, type InventoryState } from './inventory.js';
 
 export interface ResourceMetricsOptions {
   readonly maxTrackedActions: number;
@@ -139,6 +139,15 @@ export class ResourceMetrics implements FactSink {
         this.authentications.inc({ outcome: fact.outcome });
         return;
     }
+  }
+
+  dumpState(): { readonly tracker: TrackerState; readonly inventory: InventoryState } {
+    return { tracker: this.tracker.dump(), inventory: this.inventory.dump() };
+  }
+
+  restoreState(state: { readonly tracker: TrackerState; readonly inventory: InventoryState }): void {
+    this.tracker.restore(state.tracker);
+    this.inventory.restore(state.inventory);
   }
 
   /** Ends the starts older than the timeout as `timeout` outcomes. */

@@ -16,6 +16,21 @@ export class RecentIds {
     this.ring = new Array<string | undefined>(capacity);
   }
 
+  /** The ids remembered, oldest first. */
+  dump(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const id = this.ring[(this.next + i) % this.capacity];
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  }
+
+  /** Remembers a dump's ids in order, as if they had been seen again. */
+  restore(ids: readonly string[]): void {
+    for (const id of ids) this.seen(id);
+  }
+
   /** true if the id was seen within the window; otherwise remembers it. */
   seen(id: string): boolean {
     if (this.capacity === 0) return false;

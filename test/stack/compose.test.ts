@@ -56,8 +56,23 @@ async function runHealthcheck(argv: readonly string[], port: number): Promise<nu
 describe('docker-compose.yml', () => {
   test('docker-compose accepts it, with every service, healthcheck and start order', async () => {
     const services = await composeConfig();
-    assert.deepEqual(Object.keys(services).sort(), ['alertmanager', 'exporter', 'grafana', 'prometheus', 'rabbitmq', 'simulator']);
+    assert.deepEqual(Object.keys(services).sort(), [
+      'alertmanager',
+      'exporter',
+      'exporter-2',
+      'grafana',
+      'prometheus',
+      'rabbitmq',
+      'simulator',
+    ]);
     const { rabbitmq, exporter, simulator, prometheus, grafana, alertmanager } = services;
+    // Two replicas of one --ha group: the same settings, HA on a quorum queue, their own host ports.
+    const second = services['exporter-2'];
+    assert.deepEqual(second?.environment, exporter?.environment);
+    assert.equal(exporter?.environment?.['HA'], 'true');
+    assert.equal(exporter?.environment?.['AMQP_QUEUE_TYPE'], 'quorum');
+    assert.equal(second?.image, exporter?.image);
+    assert.ok(JSON.stringify(second?.ports).includes('9852'));
 
     assert.equal(rabbitmq?.image, 'rabbitmq:3-management');
     assert.match(healthCommand(rabbitmq), /^CMD rabbitmq-diagnostics -q ping$/);
@@ -110,7 +125,7 @@ describe('docker-compose.yml', () => {
 
   test('runs the image hardened: non-root, read-only root, no capability, no privilege gain', async () => {
     const services = await composeConfig();
-    for (const name of ['exporter', 'simulator']) {
+    for (const name of ['exporter', 'exporter-2', 'simulator']) {
       const s = services[name];
       assert.equal(s?.user, '1000:1000', `${name} user`);
       assert.equal(s?.read_only, true, `${name} read_only`);
@@ -140,7 +155,7 @@ describe('docker-compose.yml', () => {
     );
     assert.deepEqual(
       prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets)),
-      ['exporter:9851'],
+      ['exporter:9851', 'exporter-2:9851'],
     );
     for (const f of prom.rule_files) assert.ok(existsSync(path.join(PROMETHEUS_DIR, f)), `rule file ${f} is in the mounted directory`);
 

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { buildConfig } from '../../src/config/config.js';
 import { createCountingPipeline } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
+import { registerRoleMetrics } from '../../src/ha/role-metrics.js';
 import { BrokerMetrics } from '../../src/metrics/broker-metrics.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 
@@ -27,6 +28,7 @@ export function registryMetrics(): { exporter: Record<string, MetricSpec>; defau
   const log = createLogger({ level: 'error', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
   createCountingPipeline(buildConfig({}, {}), registry, log, () => 0);
   new BrokerMetrics(registry, { consuming: false, reconnects: 0, queueStats: async () => undefined });
+  registerRoleMetrics(registry, () => ({ active: false, takeovers: 0, snapshots: 0, lastSnapshotBytes: 0 }));
   const exporter: Record<string, MetricSpec> = {};
   const defaults: string[] = [];
   for (const metric of registry.getMetricsAsArray()) {

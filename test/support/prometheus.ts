@@ -79,7 +79,10 @@ export async function localPrometheusConfig(options: PrometheusOptions): Promise
   config.global = { ...config.global, scrape_interval: every, evaluation_interval: every };
   config.rule_files = [...(options.ruleFiles ?? config.rule_files.map((f) => path.resolve(PROMETHEUS_DIR, f)))];
   for (const job of config.scrape_configs) {
-    for (const sc of job.static_configs) sc.targets = sc.targets.map((t) => (t === 'exporter:9851' ? options.target : t));
+    // One exporter stands in for the stack's --ha pair: the second replica's target is left out.
+    for (const sc of job.static_configs) {
+      sc.targets = sc.targets.filter((t) => t !== 'exporter-2:9851').map((t) => (t === 'exporter:9851' ? options.target : t));
+    }
   }
   if (options.scrape) config.scrape_configs = config.scrape_configs.map((job) => ({ ...job, ...options.scrape }));
   // The stack's Alertmanager (alertmanager:9093) does not exist here: only the one a test gives.

@@ -45,6 +45,7 @@ function harness(options: Partial<ConsumerOptions> & { url?: string } = {}): Har
       exchangeDurable: false,
       queue: 'q',
       queueType: 'classic',
+      singleActiveConsumer: false,
       queueExpiresSeconds: 3600,
       queueMaxLength: 100,
     },

@@ -140,8 +140,7 @@ describe('deploy/kubernetes', () => {
     assert.equal(env['HA'], 'true');
     assert.equal(env['AMQP_QUEUE_TYPE'], 'quorum');
     const known = new Set(Object.keys(FLAGS).map(envName));
-    // HA is --ha, which the high-availability issue adds.
-    for (const name of Object.keys(env)) assert.ok(known.has(name) || name === 'HA', `${name} is no flag's variable`);
+    for (const name of Object.keys(env)) assert.ok(known.has(name), `${name} is no flag's variable`);
     assert.deepEqual(container().args, ['serve']);
   });
 

@@ -1,0 +1,24 @@
+/**
+ * What the counting pipeline knows beyond its counters, as plain data: the inventory, the
+ * actions in flight and the ends held for their starts, the recent message ids, and which
+ * label values each bounded label has let through. A replica taking over restores it so
+ * it counts on exactly as the one before it would have.
+ */
+import type { TrackerState } from '../metrics/action-tracker.js';
+import type { InventoryState } from '../metrics/inventory.js';
+
+export interface CountingState {
+  readonly tracker: TrackerState;
+  readonly inventory: InventoryState;
+  /** The services' resources: their actions in flight and their inventory. */
+  readonly resources: { readonly tracker: TrackerState; readonly inventory: InventoryState };
+  /** Oldest first. */
+  readonly recentIds: readonly string[];
+  readonly labels: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface CountingStateAccess {
+  dump(): CountingState;
+  /** Into a freshly built pipeline, before it counts anything. */
+  restore(state: CountingState): void;
+}
