@@ -8,7 +8,7 @@ import { BOUNDED_LABELS } from '../metrics/labels.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
- * validates them from here, and a test checks the README's flag table against it.
+ * validates them from here, and docs/flags.md is generated from it (scripts/generate-flags.ts).
  * Each flag `--a.b-c` also reads the environment variable `A_B_C`.
  */
 export type CommandName = 'serve' | 'tail' | 'check' | 'simulate' | 'mapping';

@@ -5,6 +5,7 @@
  * Nova's share of the messages.
  */
 import { createStatsCounter, createTrafficModel, type SimulatedMessage, type TrafficModel, type TrafficModelOptions } from './model.js';
+import { scheduledTime } from './pace.js';
 import { createRng } from './random.js';
 import { createServiceTraffic, SIMULATED_SERVICES, type SimulatedService } from './services.js';
 import type { Topic } from './types.js';
@@ -22,12 +23,13 @@ export function createCloudTrafficModel(opts: CloudTrafficOptions): TrafficModel
     if (!SIMULATE_SERVICE_NAMES.includes(s)) throw new RangeError(`unknown service '${s}' (known: ${SIMULATE_SERVICE_NAMES.join(', ')})`);
   }
   const others = SIMULATED_SERVICES.filter((s): s is SimulatedService => services.includes(s));
-  const nova = services.includes('nova') ? createTrafficModel(opts) : undefined;
+  // One start for Nova's model and the services', read once: after it, the publisher's schedule is the clock.
+  const start = (opts.now ?? Date.now)();
+  const nova = services.includes('nova') ? createTrafficModel({ ...opts, now: () => start }) : undefined;
   if (others.length === 0) {
     if (!nova) throw new RangeError('services must name at least one service');
     return nova;
   }
-  const clock = opts.now ?? Date.now;
   const traffic = createServiceTraffic({ seed: opts.seed, services: others, errorRatio: opts.errorRatio });
   const pick = createRng(opts.seed ^ 0x317c0de5);
   const share = nova ? others.length / (others.length + 3) : 1;
@@ -38,7 +40,7 @@ export function createCloudTrafficModel(opts: CloudTrafficOptions): TrafficModel
     next() {
       let out: SimulatedMessage;
       if (!nova || pick.chance(share)) {
-        const m = traffic.next(Math.max(nova?.simulatedNow() ?? 0, clock(), serviceT));
+        const m = traffic.next(Math.max(nova?.simulatedNow() ?? 0, scheduledTime(start, counts.total, opts.ratePerSecond), serviceT));
         serviceT = Math.max(serviceT, Date.parse(`${m.message.timestamp.replace(' ', 'T')}Z`));
         out = { routingKey: m.routingKey, topic: m.topic as Topic, message: m.message, exchange: m.exchange };
       } else {

@@ -2,16 +2,18 @@
  * Traffic model for `simulate`: a small discrete-event simulation of a Nova cloud.
  * Operations (lifecycles.ts) are interleaved in simulated time, so the payload times
  * (created_at → launched_at, start → end) stay realistic even when messages are
- * published far faster than real time. The injected clock only pushes simulated time
- * forward: when publishing is paced slower than the simulated events, timestamps follow
- * the wall clock; when faster, simulated time runs ahead of it, unless `ratePerSecond`
- * tells the model the pace so it can grow the cloud's activity to match (pace.ts).
+ * published far faster than real time. The clock is read once, at the start; after that
+ * the publisher's schedule (`ratePerSecond`) stands for it and only pushes simulated time
+ * forward, so a seed always gives the same traffic: when publishing is paced slower than
+ * the simulated events, timestamps follow the schedule (the wall clock, when the broker
+ * keeps up); when faster, simulated time runs ahead of it, unless `ratePerSecond` tells the
+ * model the pace so it can grow the cloud's activity to match (pace.ts).
  */
 import { hourStart } from './format.js';
 import { create, power, reboot, remove, resize, type BuildOutcome, type Lifecycle, type World } from './lifecycles.js';
 import { routingKey } from '../oslo/wire.js';
 import { buildMessage, topicFor } from './messages.js';
-import { createPacer } from './pace.js';
+import { createPacer, scheduledTime } from './pace.js';
 import { CONTROLLERS, createCloud, FLAVORS } from './catalog.js';
 import { createRng, type Rng } from './random.js';
 import type { InnerMessage, InstanceState, MessageFormat, NovaEvent, RequestContext, Topic } from './types.js';
@@ -34,7 +36,7 @@ export interface TrafficModelOptions {
    * large population cannot turn the traffic into mostly `exists`.
    */
   existsEvery?: number;
-  /** Wall clock, epoch ms. Default Date.now. Tests pass a fixed one. */
+  /** Wall clock, epoch ms, read once for the start time. Default Date.now. Tests pass a fixed one. */
   now?: () => number;
   /** Operations in flight at once. Default max(4, 2 × hosts). */
   concurrency?: number;
@@ -59,12 +61,15 @@ export interface SimulatedMessage {
 }
 
 /** Tallies what a model hands out, by event type, priority and routing key. */
-export function createStatsCounter(): { add(m: SimulatedMessage): SimulatedMessage; snapshot(): TrafficStats } {
+export function createStatsCounter(): { add(m: SimulatedMessage): SimulatedMessage; snapshot(): TrafficStats; readonly total: number } {
   const counts: TrafficStats = { total: 0, byEventType: {}, byPriority: {}, byRoutingKey: {} };
   const count = (table: Record<string, number>, key: string): void => {
     table[key] = (table[key] ?? 0) + 1;
   };
   return {
+    get total() {
+      return counts.total;
+    },
     add(m) {
       counts.total++;
       count(counts.byEventType, m.message.event_type);
@@ -117,7 +122,7 @@ const FORMATS: Record<SimulateFormat, readonly MessageFormat[]> = {
 export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
   if (!Number.isInteger(opts.hosts) || opts.hosts < 1) throw new RangeError('hosts must be an integer >= 1');
   if (!(opts.errorRatio >= 0 && opts.errorRatio <= 1)) throw new RangeError('errorRatio must be within 0..1');
-  const clock = opts.now ?? Date.now;
+  const start = (opts.now ?? Date.now)();
   const formats = FORMATS[opts.format];
   const existsEvery = opts.existsEvery ?? 500;
   const pacer = createPacer(
@@ -138,7 +143,7 @@ export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
 
   const cloud = createCloud(opts.hosts, rng, entities);
 
-  let t = clock();
+  let t = start;
   let serial = 0;
   let eventsSinceAudit = 0;
   let lastBurst = 0;
@@ -255,7 +260,7 @@ export function createTrafficModel(opts: TrafficModelOptions): TrafficModel {
   /** Produces at least one message into the buffer. */
   function step(): void {
     while (buffer.length === 0) {
-      const wall = clock();
+      const wall = scheduledTime(start, counts.total, opts.ratePerSecond);
       t = Math.max(t, wall);
       pace = pacer.current(t - wall);
       if (opts.exists && eventsSinceAudit >= Math.max(existsEvery, 2 * lastBurst)) {

@@ -50,3 +50,13 @@ export function createPacer(base: Pace, eventsPerSecond: number | undefined): Pa
     },
   };
 }
+
+/**
+ * Where the publisher's schedule puts message number `sent`: it sends message n at n / rate
+ * seconds after the start. The models take "now" from here, not from the wall clock, so a
+ * seed gives the same traffic however the publishing went (a slow broker, a busy machine).
+ * Without a rate the publisher runs as fast as it can, and only the start counts.
+ */
+export function scheduledTime(startMs: number, sent: number, ratePerSecond: number | undefined): number {
+  return ratePerSecond === undefined || ratePerSecond <= 0 ? startMs : startMs + (sent * 1000) / ratePerSecond;
+}
