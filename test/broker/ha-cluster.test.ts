@@ -5,7 +5,6 @@
 // and later started again. At the end the replicas' counts, summed, are what one exporter
 // shows that counted the same notifications without any interruption.
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { startCli, type CliRun } from '../support/cli.js';
 import { eventually } from '../support/exporter.js';
@@ -21,18 +20,11 @@ import {
 } from '../support/ha.js';
 import { parseMetrics, valueOf, type Sample } from '../support/metrics-text.js';
 import { nodeLeadingQueue, ownNodes, type RabbitNode } from '../support/rabbit-nodes.js';
+import { freePort } from '../support/ports.js';
 
 const QUEUE = 'openstack-notification-exporter';
 const TOTAL = 2400;
 const RATE = 40;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 class Replica {
   run!: CliRun;

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import amqp from 'amqplib';
-import { nodeLeadingQueue, startNodes, type RabbitNode } from '../support/rabbit-nodes.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, nodeLeadingQueue, startNodes, type RabbitNode } from '../support/rabbit-nodes.js';
 
 test('startNodes(3, {cluster: true}): one cluster of three nodes of our own, stoppable one by one, all gone after cleanup', async (t) => {
   const started = Date.now();

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli, startCli } from '../support/cli.js';
-import { freePort } from '../support/prometheus.js';
+import { freePort } from '../support/ports.js';
 
 // Port 1: nothing listens, so serve only retries the broker; the HTTP side is what is tested.
 const NO_BROKER = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1/' };

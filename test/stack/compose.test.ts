@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { runCli } from '../support/cli.js';
 import { COMPOSE_FILE, composeServices, serviceCommand, serviceEnvironment, type ComposeService } from '../support/compose.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
-import { freePort } from '../support/prometheus.js';
+import { freePort } from '../support/ports.js';
 import { DASHBOARDS_DIR, PROMETHEUS_DIR, REPO_ROOT } from '../support/queries.js';
 import { createVhost } from '../support/vhost.js';
 

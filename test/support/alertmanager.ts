@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startDaemon } from './daemon.js';
-import { freePort } from './prometheus.js';
+import { freePort } from './ports.js';
 import { PROMETHEUS_DIR } from './queries.js';
 
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER ?? '/usr/bin/prometheus-alertmanager';

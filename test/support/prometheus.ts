@@ -1,25 +1,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PROMETHEUS_DIR } from './queries.js';
 import { startDaemon } from './daemon.js';
+import { freePort } from './ports.js';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
-
-/** A port free right now (the kernel's pick); Prometheus cannot bind port 0 and report it. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PromSample {
   metric: Record<string, string>;
