@@ -10,7 +10,8 @@ import { errorCode } from '../amqp/errors.js';
 import type { ManagementClient } from '../amqp/management.js';
 import { exchangeExists, withChannel } from '../amqp/topology.js';
 import { isNovaEventType } from '../nova/mapper.js';
-import { controlExchangeHint, OSLO_DEFAULT_EXCHANGE, OTHER_SERVICE_EXCHANGES, osloQueueNames } from '../oslo/control-exchange.js';
+import { controlExchangeHint, OTHER_SERVICE_EXCHANGES, osloQueueNames } from '../oslo/control-exchange.js';
+import { OSLO_DEFAULT_EXCHANGE } from '../oslo/wire.js';
 import type { Flow } from './check-flow.js';
 
 export interface OsloTraffic {

@@ -6,10 +6,7 @@
  */
 import { SERVICES } from '../mapping/services.js';
 import { PRIORITIES } from './priority.js';
-import { routingKey } from './wire.js';
-
-/** oslo.messaging's default control_exchange: where a service sends when its config does not say. */
-export const OSLO_DEFAULT_EXCHANGE = 'openstack';
+import { OSLO_DEFAULT_EXCHANGE, routingKey } from './wire.js';
 
 /** The exchanges other OpenStack services publish to: their traffic there is not Nova's. */
 export const OTHER_SERVICE_EXCHANGES: ReadonlySet<string> = new Set([

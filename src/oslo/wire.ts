@@ -5,6 +5,9 @@
  */
 import type { Options } from 'amqplib';
 
+/** oslo.messaging's default control_exchange: where a service sends when its config does not say. */
+export const OSLO_DEFAULT_EXCHANGE = 'openstack';
+
 /** The key of the messagingv2 envelope that holds the inner message as a JSON string. */
 export const OSLO_MESSAGE_KEY = 'oslo.message';
 export const OSLO_VERSION = '2.0';

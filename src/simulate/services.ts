@@ -10,6 +10,8 @@
 import { contextKeys, fakeAuthToken, osloTimestamp } from './format.js';
 import { createRng, type Rng } from './random.js';
 import type { InnerMessage, Priority, RequestContext } from './types.js';
+import { SERVICES, type ServiceBinding } from '../mapping/services.js';
+import { routingKey } from '../oslo/wire.js';
 
 export const SIMULATED_SERVICES = ['cinder', 'neutron', 'glance', 'keystone', 'heat', 'octavia', 'ironic'] as const;
 export type SimulatedService = (typeof SIMULATED_SERVICES)[number];
@@ -46,20 +48,11 @@ interface Sent {
 }
 type Operation = Generator<Sent | number, void, void>;
 
-const EXCHANGE: Record<SimulatedService, string> = {
-  cinder: 'cinder',
-  neutron: 'neutron',
-  glance: 'glance',
-  keystone: 'keystone',
-  heat: 'heat',
-  octavia: 'octavia',
-  ironic: 'ironic',
+/** Where each service publishes, as the exporter's registry knows it: its own exchange, its first topic. */
+const binding = (service: SimulatedService): { exchange: string; topic: string } => {
+  const b = SERVICES[service] as ServiceBinding;
+  return { exchange: b.exchanges[0] as string, topic: b.topics[0] as string };
 };
-const TOPIC: Record<SimulatedService, string> = { ...mapOf('notifications'), ironic: 'ironic_versioned_notifications' };
-
-function mapOf(topic: string): Record<SimulatedService, string> {
-  return Object.fromEntries(SIMULATED_SERVICES.map((s) => [s, topic])) as Record<SimulatedService, string>;
-}
 
 export function createServiceTraffic(opts: ServiceTrafficOptions): ServiceTraffic {
   if (opts.services.length === 0) throw new RangeError('services must name at least one service');
@@ -105,11 +98,11 @@ export function createServiceTraffic(opts: ServiceTrafficOptions): ServiceTraffi
         return;
       }
       const s = step.value;
-      const topic = TOPIC[s.service];
+      const { exchange, topic } = binding(s.service);
       buffer.push({
-        exchange: EXCHANGE[s.service],
+        exchange,
         topic,
-        routingKey: `${topic}.${s.priority.toLowerCase()}`,
+        routingKey: routingKey(topic, s.priority),
         message: {
           message_id: ids.uuid(),
           publisher_id: s.publisherId,
