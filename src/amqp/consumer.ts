@@ -5,7 +5,7 @@ import { redactUrlsIn } from '../oslo/secrets.js';
 import { closeQuietly } from './close.js';
 import { ConnectError, connectToBroker, type ConnectHost, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
-import { assertTopology, withChannel, type TopologySpec } from './topology.js';
+import { assertTopology, TopologyError, withChannel, type TopologySpec } from './topology.js';
 import { hostLabel } from './url.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
@@ -46,6 +46,13 @@ export interface ConsumerOptions extends ConnectOptions {
   readonly connectHost?: ConnectHost;
   /** Replaces onMessage and the batched acks (see DeliveryHandler). */
   readonly deliveries?: OpenDeliveries;
+  /**
+   * The broker refused the topology (a queue or exchange that exists with other settings)
+   * before this consumer ever consumed: a setting is wrong and retrying cannot help, so the
+   * consumer stops and its owner ends the process. Once it has consumed, a refusal (the queue
+   * changed under a running exporter) is retried like any loss. Without it, always retried.
+   */
+  readonly onRefusedAtStart?: (err: TopologyError) => void;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -95,8 +102,13 @@ export class Consumer implements BrokerState {
     let failures = 0;
     while (!this.stopped) {
       let permanent = false;
+      let refused: TopologyError | undefined;
       const lost = await this.session().catch((err: unknown) => {
         if (this.stopped) return undefined;
+        if (err instanceof TopologyError && !this.everConsumed && this.options.onRefusedAtStart) {
+          refused = err;
+          return undefined;
+        }
         failures++;
         // A refused login or vhost needs a person: retry at the slowest pace instead of ramping up.
         permanent = err instanceof ConnectError && err.problem.permanent;
@@ -105,6 +117,13 @@ export class Consumer implements BrokerState {
         this.options.log.error({ attempt: failures, permanent }, message);
         return undefined;
       });
+      if (refused) {
+        this.noteProblem(refused.message);
+        this.stopped = true;
+        this.state = 'stopped';
+        this.options.onRefusedAtStart?.(refused);
+        break;
+      }
       if (lost !== undefined && !this.stopped) {
         failures = 0;
         this.options.log.warn({ reason: lost }, 'lost the broker, reconnecting');

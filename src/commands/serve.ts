@@ -44,6 +44,12 @@ export interface ExporterDeps {
   readonly log: Logger;
   /** Epoch seconds; injectable for tests. */
   readonly now?: () => number;
+  /**
+   * Start-up cannot succeed (the broker refused the queue or an exchange as declared with
+   * other settings, before the first consume): one line saying what to do. Without it the
+   * exporter stays not ready and retries.
+   */
+  readonly onFatal?: (message: string) => void;
 }
 
 export interface CountingPipeline {
@@ -143,6 +149,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     topology: amqp,
     onMessage: counting.pipeline,
     ...(replicated ? { deliveries: replicated.deliveries } : {}),
+    ...(deps.onFatal ? { onRefusedAtStart: (err: Error) => deps.onFatal?.(err.message) } : {}),
     log,
   });
   new BrokerMetrics(registry, consumer);
@@ -204,7 +211,9 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   process.on('SIGINT', () => shutdown('SIGINT'));
   let exporter: Exporter;
   try {
-    exporter = await startExporter(config, { log });
+    // A queue or exchange that exists with other settings (e.g. --ha or --amqp.queue-type
+    // changed on an existing deployment) fails the start like a bad flag: exit 2, one line.
+    exporter = await startExporter(config, { log, onFatal: (message) => io.fail(message) });
   } catch (err) {
     io.fail(err instanceof Error ? err.message : String(err));
   }

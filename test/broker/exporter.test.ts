@@ -162,14 +162,19 @@ describe('a Nova instance lifecycle over the broker', () => {
 });
 
 describe('topology clashes', () => {
-  test('a queue with other arguments is reported naming the flag, then recovered once fixed', async () => {
+  // At start a clash is fatal (serve exits 2: test/broker/ha.test.ts); a queue changed under a
+  // running exporter is reported the same way and retried until it matches again.
+  test('a queue replaced with other arguments under a running exporter is reported naming the flag, then recovered once fixed', async () => {
     const vhost = await createVhost();
     const queue = uniqueName('osne-q');
     const conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
-    await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 5 } });
     const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': queue, 'amqp.reconnect-max-delay-seconds': '1' });
     try {
+      await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
+      // The exporter re-declares at the earliest 250 ms after its consumer is cancelled.
+      await ch.deleteQueue(queue);
+      await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 5 } });
       const line = await eventually(() => {
         const l = exporter.logs.find((x) => x.includes('already exists with other settings'));
         assert.ok(l, 'clash reported');

@@ -1,11 +1,12 @@
 // --ha on the shared broker, in a vhost of its own: one replica counts, the others stand by
 // ready; a clean stop or a rolling restart hands the whole state over; a replica whose HA
-// mode differs from the queue's is refused by name. The cluster test (ha-cluster.test.ts)
-// adds node failures and SIGKILL.
+// mode differs from the queue's fails at start (exit 2) with one line naming --ha. The
+// cluster test (ha-cluster.test.ts) adds node failures and SIGKILL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { TestBroker, uniqueName } from '../support/broker.js';
+import { runCli } from '../support/cli.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
 import { countingSeries, differences, referenceSamples, ResilientPublisher, summed, traffic } from '../support/ha.js';
 import { valueOf } from '../support/metrics-text.js';
@@ -120,44 +121,82 @@ describe('--ha replicas on one queue', () => {
     assert.deepEqual((await actives()).sort(), [0, 1]);
   });
 
-  test('a replica without --ha on the --ha queue is refused in one line naming --ha', async () => {
-    const plain = await runExporter({ ...flags(), ha: 'false', 'amqp.queue-type': 'quorum' });
-    try {
-      const line = await eventually(() => {
-        const l = plain.logs.find((x) => x.includes('already exists with other settings'));
-        assert.ok(l);
-        return l;
-      });
-      assert.match(line, /inequivalent arg 'x-single-active-consumer'/);
-      assert.match(line, /set --ha to match it/);
-      assert.equal((await plain.get('/-/ready')).status, 503);
-    } finally {
-      await plain.stop();
-    }
+  test('a replica without --ha on the --ha queue fails at start: exit 2, one line naming --ha', async () => {
+    const r = await runCli([
+      'serve',
+      '--amqp.url',
+      vhost.url,
+      '--amqp.exchange',
+      exchange,
+      '--amqp.queue',
+      queue,
+      '--amqp.queue-type',
+      'quorum',
+      '--web.listen-address',
+      '127.0.0.1:0',
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^openstack-notification-exporter: queue "${queue}" already exists with other settings \\(.*inequivalent arg 'x-single-active-consumer'.*\\): set --ha to match it, delete it \\(rabbitmqctl delete_queue -p ${vhost.name} ${queue}\\) or choose another --amqp.queue\n$`,
+      ),
+    );
+    // The running replicas are untouched.
+    assert.deepEqual((await actives()).sort(), [0, 1]);
   });
 });
 
 describe('--ha on a queue declared without it', () => {
-  test('a classic queue is refused in one line naming --ha and how to remove the queue', async () => {
+  test('a classic queue fails the start: exit 2, one line naming --ha and how to remove the queue', async () => {
     const vhost = await createVhost();
     const queue = uniqueName('osne-ha');
     const conn = await amqp.connect(vhost.url);
     try {
       const ch = await conn.createChannel();
       await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
-      const r = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': queue, ha: 'true', 'amqp.reconnect-max-delay-seconds': '1' });
-      try {
-        const line = await eventually(() => {
-          const l = r.logs.find((x) => x.includes('already exists with other settings'));
-          assert.ok(l);
-          return l;
-        });
-        assert.match(line, /inequivalent arg 'x-single-active-consumer'.*set --ha to match it/);
-        assert.match(line, new RegExp(`rabbitmqctl delete_queue -p ${vhost.name} ${queue}`));
-        assert.equal((await r.get('/-/ready')).status, 503);
-      } finally {
-        await r.stop();
-      }
+      const r = await runCli(['serve', '--amqp.url', vhost.url, '--amqp.queue', queue, '--ha', '--web.listen-address', '127.0.0.1:0']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^openstack-notification-exporter: queue "${queue}" already exists with other settings \\(.*inequivalent arg 'x-single-active-consumer'.*\\): set --ha to match it, delete it \\(rabbitmqctl delete_queue -p ${vhost.name} ${queue}\\) or choose another --amqp.queue\n$`,
+        ),
+      );
+      // Nothing was changed: the classic queue is as it was, with no consumer.
+      const q = (await listQueues(vhost.name)).find((x) => x['name'] === queue);
+      assert.deepEqual(args(q), { 'x-expires': 3_600_000, 'x-max-length': 100_000 });
+      assert.equal(q?.['consumers'], 0);
+    } finally {
+      await conn.close();
+      await vhost.remove();
+    }
+  });
+
+  test('--amqp.queue-type quorum on a classic queue fails the start naming --amqp.queue-type', async () => {
+    const vhost = await createVhost();
+    const queue = uniqueName('osne-q');
+    const conn = await amqp.connect(vhost.url);
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
+      const r = await runCli([
+        'serve',
+        '--amqp.url',
+        vhost.url,
+        '--amqp.queue',
+        queue,
+        '--amqp.queue-type',
+        'quorum',
+        '--web.listen-address',
+        '127.0.0.1:0',
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        /^openstack-notification-exporter: queue ".*inequivalent arg 'x-queue-type'.*: set --amqp\.queue-type to match it, delete it/,
+      );
+      assert.equal(r.stderr.split('\n').length, 2, 'one line');
     } finally {
       await conn.close();
       await vhost.remove();

@@ -34,6 +34,15 @@ export class FakeChannel extends EventEmitter {
   }
   async assertQueue(queue: string): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
     this.op(`assertQueue ${queue}`);
+    const clash = this.connection.amqp.queueClash;
+    if (clash !== undefined) {
+      // What RabbitMQ answers a declaration whose arguments differ from the existing queue's.
+      const err = Object.assign(new Error(`Channel closed by server: 406 (PRECONDITION-FAILED) with message "${clash}"`), { code: 406 });
+      this.closed = true;
+      this.emit('error', err);
+      this.emit('close', err);
+      throw err;
+    }
     const refusal = this.connection.amqp.refuseQueueOn.has(this.connection.host.hostname);
     if (refusal) {
       const err = Object.assign(new Error('Channel closed by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - no access"'), {
@@ -144,6 +153,8 @@ export class FakeAmqp {
   readonly refuseLogin = new Set<string>();
   /** Hosts that accept the connection but refuse to declare the queue. */
   readonly refuseQueueOn = new Set<string>();
+  /** When set, the queue exists with other arguments: every declaration gets a 406 with this message. */
+  queueClash: string | undefined;
 
   readonly connectHost: ConnectHost = async (_options, host) => {
     this.attempts.push(host.hostname);

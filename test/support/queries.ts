@@ -58,6 +58,7 @@ export interface TemplateVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string;
+  current?: { text?: unknown; value?: unknown };
 }
 
 export interface Dashboard {

@@ -11,6 +11,10 @@ import { FakeAmqp } from '../support/fake-amqp.js';
  * reconnect, backoff, host rotation and ack batching, with no broker and no real waiting.
  */
 
+// RabbitMQ's words for an --ha declaration on a queue declared without it.
+const CLASH =
+  "PRECONDITION_FAILED - inequivalent arg 'x-single-active-consumer' for queue 'q' in vhost '/': received the value 'true' of type 'bool' but current is none";
+
 /** Lets every settled promise run its continuations (I/O-free: the fake answers at once). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -267,6 +271,74 @@ describe('consumer (no broker)', () => {
     assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
     await h.consumer.stop();
     assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: 'the exporter is shutting down' });
+  });
+
+  test('a queue refused as inequivalent before the first consume is a fatal start error, reported once', async () => {
+    const refusals: string[] = [];
+    h = harness({ onRefusedAtStart: (err) => refusals.push(err.message) });
+    h.amqp.queueClash = CLASH;
+    h.consumer.start();
+    await settle();
+    assert.equal(refusals.length, 1);
+    assert.match(
+      refusals[0] ?? '',
+      /^queue "q" already exists with other settings \(.*inequivalent arg 'x-single-active-consumer'.*\): set --ha to match it/,
+    );
+    assert.equal(h.consumer.state, 'stopped');
+    assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: refusals[0] });
+    // Not retried, and not logged as a retry either: the owner prints the one line.
+    mock.timers.tick(60_000);
+    await settle();
+    assert.equal(h.amqp.attempts.length, 1);
+    assert.equal(refusals.length, 1);
+    assert.deepEqual(
+      h.logs.filter((l) => l['level'] === 'error'),
+      [],
+    );
+    assert.equal(h.amqp.connection.closed, true);
+  });
+
+  test('a refusal after the first connection failed is still a start error', async () => {
+    const refusals: string[] = [];
+    h = harness({ onRefusedAtStart: (err) => refusals.push(err.message) });
+    h.amqp.dead.add('ctl1');
+    h.consumer.start();
+    await settle();
+    h.amqp.dead.delete('ctl1');
+    h.amqp.queueClash = CLASH;
+    await nextAttemptAfter(h, 250);
+    assert.equal(refusals.length, 1);
+    assert.equal(h.consumer.state, 'stopped');
+  });
+
+  test('a queue refused after the exporter has consumed (changed under it) is retried, not fatal', async () => {
+    const refusals: string[] = [];
+    h = harness({ onRefusedAtStart: (err) => refusals.push(err.message) });
+    h.consumer.start();
+    await settle();
+    assert.equal(h.consumer.state, 'consuming');
+    h.amqp.queueClash = CLASH;
+    h.amqp.connection.kill();
+    await settle();
+    await nextAttemptAfter(h, 250);
+    assert.deepEqual(refusals, []);
+    assert.equal(h.consumer.state, 'connecting');
+    assert.match(String(h.logs.find((l) => l['level'] === 'error')?.['msg']), /already exists with other settings.*set --ha to match it/);
+    // Retried with the usual backoff until the queue matches again.
+    await nextAttemptAfter(h, 250);
+    h.amqp.queueClash = undefined;
+    await nextAttemptAfter(h, 500);
+    assert.equal(h.consumer.state, 'consuming');
+  });
+
+  test('without an owner for start errors, a refused queue is retried', async () => {
+    h = harness();
+    h.amqp.queueClash = CLASH;
+    h.consumer.start();
+    await settle();
+    await nextAttemptAfter(h, 250);
+    assert.equal(h.consumer.state, 'connecting');
+    assert.match(h.consumer.status().problem ?? '', /already exists with other settings/);
   });
 
   test('stop acks what was handled, cancels, closes, and ends a backoff wait at once', async () => {

@@ -56,6 +56,8 @@ test('instantiate replaces Grafana variables with runnable values', () => {
     instantiate('rate(x{host=~"$host", i=~"${instance:regex}"}[$__rate_interval]) + y[$__range] + z[$__interval]'),
     'rate(x{host=~".*", i=~".*"}[1m]) + y[5m] + z[1m]',
   );
+  // "All" of region and cell also matches series without those labels (no constant labels).
+  assert.equal(instantiate('x{region=~"$region", cell=~"$cell"}'), 'x{region=~".*", cell=~".*"}');
   assert.throws(() => instantiate('x[$__unknown]'), /no stand-in/);
 });
 
@@ -94,7 +96,7 @@ for (const { file, dashboard } of dashboards) {
     assert.equal(ds?.query, 'prometheus');
     const host = vars.find((v) => v.name === 'host');
     assert.equal(host?.type, 'query');
-    assert.equal(host?.definition, 'label_values(openstack_notifications_total, host)');
+    assert.equal(host?.definition, 'label_values(openstack_notifications_total{region=~"$region", cell=~"$cell"}, host)');
     assert.equal(host?.multi, true);
     assert.equal(host?.includeAll, true);
     // "All" as a regex rather than a list of every host keeps queries short on big clouds.
@@ -105,6 +107,27 @@ for (const { file, dashboard } of dashboards) {
       assert.ok(m?.[1], `variable ${v.name}: expected label_values(selector, label)`);
       assert.deepEqual(unknownMetrics(m[1]), [], `variable ${v.name}`);
     }
+  });
+
+  // --metrics.constant-label region=… cell=…: one exporter per cell broker. "All" is the regex
+  // `.*`, which also matches series without the label, so the panels work without it too.
+  test(`${file}: region and cell variables, all by default`, () => {
+    const vars = dashboard.templating.list;
+    const region = vars.find((v) => v.name === 'region');
+    const cell = vars.find((v) => v.name === 'cell');
+    assert.equal(region?.definition, 'label_values(openstack_notifications_total, region)');
+    assert.equal(cell?.definition, 'label_values(openstack_notifications_total{region=~"$region"}, cell)');
+    for (const v of [region, cell]) {
+      assert.equal(v?.type, 'query');
+      assert.equal(v?.multi, true, `${v?.name}: multi`);
+      assert.equal(v?.includeAll, true, `${v?.name}: includeAll`);
+      assert.equal(v?.allValue, '.*', `${v?.name}: allValue`);
+      assert.deepEqual(v?.current?.value, ['$__all'], `${v?.name}: All by default`);
+    }
+    // Grafana resolves variables in order: those a query uses come before it.
+    const order = vars.map((v) => v.name);
+    assert.ok(order.indexOf('region') < order.indexOf('cell'), 'region before cell');
+    assert.ok(order.indexOf('cell') < order.indexOf('host'), 'cell before host');
   });
 
   test(`${file}: unique panel ids and titles`, () => {
@@ -172,6 +195,60 @@ test('dashboard selectors of host-labelled metrics honour the host variable', ()
       if (!EXPORTER_METRICS[metric]?.labels.includes('host')) continue;
       assert.match(matchers, /host=~"\$host"/, `${dashboard} / ${panelTitle}: ${metric}`);
     }
+  }
+});
+
+test('dashboard selectors of openstack_* metrics honour the region and cell variables', () => {
+  let checked = 0;
+  for (const { dashboard, panelTitle, expr } of dashboardExprs()) {
+    for (const { metric, matchers } of selectors(expr)) {
+      if (!metric.startsWith('openstack_')) continue;
+      assert.match(matchers, /region=~"\$region"/, `${dashboard} / ${panelTitle}: ${metric}`);
+      assert.match(matchers, /cell=~"\$cell"/, `${dashboard} / ${panelTitle}: ${metric}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `only ${checked} selectors checked`);
+});
+
+// `(c unless c offset W) or increase(c[W])` counts a series born inside the window by its
+// whole value. Under --ha a takeover moves every counting series to another replica (with
+// the snapshot's counts): the replica labels must be summed away before `unless` compares.
+test('the new-series form sums the replica labels away on counting metrics', () => {
+  const exprs = [
+    ...dashboardExprs().map((d) => ({ where: `${d.dashboard} / ${d.panelTitle}`, expr: d.expr })),
+    ...alertExprs().map((a) => ({ where: `alert ${a.alert}`, expr: a.expr })),
+  ];
+  let checked = 0;
+  for (const { where, expr } of exprs) {
+    const flat = expr.replace(/\s+/g, ' ');
+    for (const m of flat.matchAll(/\bunless\b/g)) {
+      const after = flat.slice(m.index + 'unless'.length).trimStart();
+      // The exporter's own counters are per replica and never restored: per instance is right.
+      if (/^openstack_notification_exporter_/.test(after)) continue;
+      const right = /^sum without \(instance, pod\) \((openstack_\w+)/.exec(after);
+      assert.ok(right, `${where}: right of unless: ${after.slice(0, 60)}`);
+      const left = leftOperand(flat, m.index);
+      assert.match(left, /^sum without \(instance, pod\) \(openstack_\w+/, `${where}: left of unless`);
+      const counter = right[1] ?? '';
+      assert.ok(
+        flat.includes(`or sum without (instance, pod) (increase(${counter}`),
+        `${where}: increase() of ${counter} not summed the same way`,
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `only ${checked} checked`);
+});
+
+test('every aggregation in the alert rules keeps region and cell', () => {
+  for (const { alert, expr } of alertExprs()) {
+    for (const m of expr.matchAll(/\b(by|on)\s*\(([^)]*)\)/g)) {
+      const labels = (m[2] ?? '').split(',').map((l) => l.trim());
+      assert.ok(labels.includes('region') && labels.includes('cell'), `${alert}: ${m[0]}`);
+    }
+    // Aggregations without a clause would drop them too.
+    assert.doesNotMatch(expr, /\b(sum|max|min|count|avg)\s*\(/, `${alert}: aggregation without by (region, cell)`);
   }
 });
 
@@ -255,6 +332,21 @@ function selectors(expr: string): { metric: string; matchers: string }[] {
     out.push({ metric, matchers: m[2] ?? '' });
   }
   return out;
+}
+
+// The operand that ends just before `index`: a parenthesised group and the call or
+// aggregation (with its clause) that owns it, e.g. `sum without (instance, pod) (x)`.
+function leftOperand(expr: string, index: number): string {
+  let end = index;
+  while (end > 0 && expr[end - 1] === ' ') end--;
+  let depth = 0;
+  let i = end - 1;
+  for (; i >= 0; i--) {
+    if (expr[i] === ')') depth++;
+    else if (expr[i] === '(' && --depth === 0) break;
+  }
+  const head = /((?:sum|max|min|count|avg)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?)$/.exec(expr.slice(0, i));
+  return expr.slice(i - (head?.[1]?.length ?? 0), end);
 }
 
 function insideString(expr: string, index: number): boolean {
