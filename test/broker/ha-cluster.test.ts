@@ -39,7 +39,7 @@ class Replica {
   }
 
   async ready(): Promise<void> {
-    await eventually(async () => assert.equal((await fetch(`http://127.0.0.1:${this.port}/-/ready`)).status, 200), 30_000, 100);
+    await eventually(async () => assert.equal((await fetch(`http://127.0.0.1:${this.port}/-/ready`)).status, 200), 90_000, 100);
   }
 
   async scrape(): Promise<Sample[]> {
