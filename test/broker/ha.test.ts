@@ -12,6 +12,12 @@ import { countingSeries, differences, referenceSamples, ResilientPublisher, summ
 import { valueOf } from '../support/metrics-text.js';
 import { createVhost, listQueues, type Vhost } from '../support/vhost.js';
 
+/** The one line serve exits with when the queue's single-active-consumer setting differs from --ha. */
+const haClash = (queue: string, vhost: string): RegExp =>
+  new RegExp(
+    `^openstack-notification-exporter: queue "${queue}" already exists with other settings \\(.*inequivalent arg 'x-single-active-consumer'.*\\): set --ha to match it, delete it \\(rabbitmqctl delete_queue -p ${vhost} ${queue}\\) or choose another --amqp.queue\n$`,
+  );
+
 /** rabbitmqctl's JSON gives arguments as [name, type, value] triples. */
 const args = (q: Record<string, unknown> | undefined) =>
   Object.fromEntries(((q?.['arguments'] ?? []) as [string, string, unknown][]).map(([name, , value]) => [name, value]));
@@ -136,12 +142,7 @@ describe('--ha replicas on one queue', () => {
       '127.0.0.1:0',
     ]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr,
-      new RegExp(
-        `^openstack-notification-exporter: queue "${queue}" already exists with other settings \\(.*inequivalent arg 'x-single-active-consumer'.*\\): set --ha to match it, delete it \\(rabbitmqctl delete_queue -p ${vhost.name} ${queue}\\) or choose another --amqp.queue\n$`,
-      ),
-    );
+    assert.match(r.stderr, haClash(queue, vhost.name));
     // The running replicas are untouched.
     assert.deepEqual((await actives()).sort(), [0, 1]);
   });
@@ -157,12 +158,7 @@ describe('--ha on a queue declared without it', () => {
       await ch.assertQueue(queue, { durable: true, arguments: { 'x-expires': 3_600_000, 'x-max-length': 100_000 } });
       const r = await runCli(['serve', '--amqp.url', vhost.url, '--amqp.queue', queue, '--ha', '--web.listen-address', '127.0.0.1:0']);
       assert.equal(r.code, 2, r.stderr);
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `^openstack-notification-exporter: queue "${queue}" already exists with other settings \\(.*inequivalent arg 'x-single-active-consumer'.*\\): set --ha to match it, delete it \\(rabbitmqctl delete_queue -p ${vhost.name} ${queue}\\) or choose another --amqp.queue\n$`,
-        ),
-      );
+      assert.match(r.stderr, haClash(queue, vhost.name));
       // Nothing was changed: the classic queue is as it was, with no consumer.
       const q = (await listQueues(vhost.name)).find((x) => x['name'] === queue);
       assert.deepEqual(args(q), { 'x-expires': 3_600_000, 'x-max-length': 100_000 });
