@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 
 // No broker is needed: the exporter listens first and keeps retrying the broker meanwhile.
@@ -19,4 +20,16 @@ test('npm start runs the exporter as the process npm signals: SIGTERM stops it c
   // The exporter itself got the signal (not an orphan left behind a dead shell).
   assert.match(out, /"msg":"shutting down"/);
   assert.equal(code, 0, out);
+});
+
+test('a second build with nothing changed writes nothing (npm start does not recompile)', { timeout: 120_000 }, async () => {
+  const build = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('npm', ['run', 'build', '--silent'], { stdio: 'ignore' });
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited ${code}`))));
+    });
+  await build();
+  const before = statSync('dist/cli.js').mtimeMs;
+  await build();
+  assert.equal(statSync('dist/cli.js').mtimeMs, before);
 });
