@@ -235,9 +235,11 @@ class Resolution {
 
 export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env: Env, sources: ConfigSources<C> = {}): ConfigFor<C> {
   const command: CommandName = sources.command ?? 'serve';
-  const novaFile = resolveFlag('nova.config-file', cli, env).value as string | undefined;
+  const novaFile = flagsFor(command).includes('nova.config-file')
+    ? (resolveFlag('nova.config-file', cli, env).value as string | undefined)
+    : undefined;
   const nova = novaFile === undefined ? undefined : readNovaFile(novaFile, sources.readFile ?? ((path) => readFileSync(path, 'utf8')));
-  const file = nova && { values: novaFlags(nova, cli, env), source: novaFile as string };
+  const file = nova && novaFlags(nova, novaFile as string, cli, env);
   const r = new Resolution(command, cli, env, file);
   if (command === 'mapping') {
     const mapping: ConfigFor<'mapping'> = {
@@ -347,14 +349,15 @@ function readNovaFile(path: string, readFile: (path: string) => string): NovaNot
   }
 }
 
-/** nova.conf's answers, its topics picked for the format in effect (a flag or variable may override its own). */
-function novaFlags(nova: NovaNotificationSettings, cli: RawFlags, env: Env): RawFlags {
+/**
+ * nova.conf's answers, its topics picked for the format in effect: a flag or variable may
+ * override nova.conf's format, so that format is resolved by the one rule first.
+ */
+function novaFlags(nova: NovaNotificationSettings, source: string, cli: RawFlags, env: Env): FileFlags {
   const values = flagsFromNovaConf(nova);
-  const format = cli['nova.notification-format'] ?? env[envName('nova.notification-format')] ?? values['nova.notification-format'];
-  const spec: FlagSpec = FLAGS['nova.notification-format'];
-  const parsed = FLAGS['nova.notification-format'].schema.safeParse(format ?? spec.default);
-  if (parsed.success) values['amqp.topic'] = novaTopics(nova, parsed.data);
-  return values;
+  const format = resolveFlag('nova.notification-format', cli, env, { values, source }).value as NotificationFormat;
+  values['amqp.topic'] = novaTopics(nova, format);
+  return { values, source };
 }
 
 /**

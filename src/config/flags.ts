@@ -5,6 +5,7 @@ import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
 import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
 import { webConfigFile } from '../http/web-config-flag.js';
 import { BOUNDED_LABELS } from '../metrics/labels.js';
+import { NOTIFICATION_FORMATS } from '../nova/format.js';
 
 /**
  * Every flag the CLI takes, in one table: the CLI registers them from here, config.ts
@@ -283,7 +284,7 @@ export const FLAGS = {
     help: 'Mirror of nova.conf [notifications] notification_format: unversioned, versioned or both',
     default: 'unversioned',
     commands: ALL,
-    schema: oneOf(['unversioned', 'versioned', 'both']),
+    schema: oneOf(NOTIFICATION_FORMATS),
   },
   'nova.config-file': {
     help: 'nova.conf to take transport_url, topics, notification_format and control_exchange from (flags and variables win)',
