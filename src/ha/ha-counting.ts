@@ -33,7 +33,7 @@ export function createReplicatedCounting(
     now,
   });
   const counting: CountingPipeline = {
-    pipeline: (body) => swappable.pipeline(body),
+    pipeline: (body, exchange) => swappable.pipeline(body, exchange),
     get activity() {
       return swappable.activity;
     },

@@ -171,7 +171,7 @@ class ReplicaSession implements DeliveryHandler {
   }
 
   private count(msg: ConsumeMessage): void {
-    this.replica.options.counting.pipeline(msg.content);
+    this.replica.options.counting.pipeline(msg.content, msg.fields.exchange);
     this.held = msg;
     if (this.heldCount++ === 0) this.heldSince = Date.now();
     if (this.heldCount >= Math.max(1, Math.floor(this.replica.options.prefetch / 2))) void this.snapshot();

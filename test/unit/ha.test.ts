@@ -7,6 +7,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { createCountingPipeline } from '../../src/commands/serve.js';
 import { buildConfig, ConfigError } from '../../src/config/config.js';
 import { decodeSnapshot, encodeSnapshot, newer, SNAPSHOT_FORMAT, SnapshotError } from '../../src/ha/snapshot.js';
+import { createReplicatedCounting } from '../../src/ha/ha-counting.js';
 import { SwappableCounting } from '../../src/ha/swappable-counting.js';
 import { createLogger } from '../../src/log.js';
 import { applyConstantLabels } from '../../src/metrics/constant-labels.js';
@@ -61,6 +62,25 @@ describe('--ha configuration', () => {
         values.join(' '),
       );
     }
+  });
+});
+
+describe('the replicated counting', () => {
+  test('hands each body on with the exchange it came from, for mapping rules that match on it', () => {
+    const seen: (string | undefined)[] = [];
+    const config = buildConfig({ ha: 'true' }, {});
+    const { counting } = createReplicatedCounting(
+      config,
+      createRegistry(),
+      log,
+      () => 0,
+      (r) => {
+        const parts = build(r);
+        return { ...parts, pipeline: (body, exchange) => (seen.push(exchange), parts.pipeline(body, exchange)) };
+      },
+    );
+    counting.pipeline(osloBody({ event_type: 'volume.create.start', priority: 'INFO', publisher_id: 'volume.h', payload: {} }), 'cinder');
+    assert.deepEqual(seen, ['cinder']);
   });
 });
 
