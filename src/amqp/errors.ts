@@ -1,5 +1,6 @@
 import { shellWord } from './shell-word.js';
-import { hostLabel, redactUrlsIn, type BrokerHost } from './url.js';
+import { redactUrlsIn } from '../oslo/secrets.js';
+import { hostLabel, type BrokerHost } from './url.js';
 
 /**
  * amqplib errors → one line an operator can act on. Permanent problems (credentials,

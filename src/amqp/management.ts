@@ -3,7 +3,7 @@
  * tell: an exchange's type and durability, a queue's arguments, and its bindings.
  * Read-only. The URL's password goes into the Authorization header and nowhere else.
  */
-import { redactUrlsIn } from './url.js';
+import { redactUrlsIn } from '../oslo/secrets.js';
 
 export class ManagementError extends Error {
   /** The HTTP status when the API answered (401: wrong credentials), undefined when it could not be reached. */

@@ -4,6 +4,8 @@
  * several hosts in failover order. Passwords live only in BrokerHost and never leave this
  * module in printable form: use redactedUrl() for anything shown to a person.
  */
+import { MASK } from '../oslo/secrets.js';
+
 export interface BrokerHost {
   readonly hostname: string;
   readonly port: number;
@@ -93,8 +95,5 @@ export function redactedUrl(address: BrokerAddress): string {
 /** `user:***@host:port` for one host, for logs about that host. */
 export function hostLabel(host: BrokerHost): string {
   const name = host.hostname.includes(':') ? `[${host.hostname}]` : host.hostname;
-  return `${encodeURIComponent(host.username)}:***@${name}:${host.port}`;
+  return `${encodeURIComponent(host.username)}:${MASK}@${name}:${host.port}`;
 }
-
-/** The one URL redaction (src/oslo/secrets.ts), re-exported for this module's users. */
-export { redactUrlsIn } from '../oslo/secrets.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { TopologySpec } from '../amqp/topology.js';
 import type { BrokerAddress } from '../amqp/url.js';
-import { redactedUrl, redactUrlsIn } from '../amqp/url.js';
+import { redactedUrl } from '../amqp/url.js';
+import { redactUrlsIn } from '../oslo/secrets.js';
 import { FLAGS, envName, flagsFor, type CommandName, type FlagName, type FlagSpec, type FlagValues, type ListenAddress } from './flags.js';
 import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../nova/conf.js';
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';

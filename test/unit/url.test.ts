@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { parseBrokerUrl, redactedUrl, redactUrlsIn, UrlError } from '../../src/amqp/url.js';
+import { parseBrokerUrl, redactedUrl, UrlError } from '../../src/amqp/url.js';
+import { redactUrlsIn } from '../../src/oslo/secrets.js';
 
 describe('parseBrokerUrl', () => {
   test('reads the default amqp URL with vhost /', () => {
