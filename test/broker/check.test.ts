@@ -58,7 +58,7 @@ describe('check', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(type and durability need --management\\.url\\)$`, 'm'));
     assert.deepEqual(lines(r.stdout, 'FAIL'), [
-      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix)`,
+      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --fix)`,
     ]);
     assert.ok(!(await queueNames()).includes(queue));
   });
