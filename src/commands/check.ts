@@ -11,6 +11,7 @@ import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
 import { ARG_FLAGS, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
+import { competingConsumers, SPLIT_WARNING } from '../amqp/queue-sharing.js';
 import { shellWord } from '../amqp/shell-word.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
 import type { ConfigFor } from '../config/config.js';
@@ -229,6 +230,15 @@ async function checkQueue(ctx: Context): Promise<void> {
     status: 'ok',
     text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${count(consumerCount, 'consumer')}`,
   });
+  // The queue's own argument when the management API tells it; else what serve would declare.
+  const singleActive = info ? info.arguments['x-single-active-consumer'] === true : amqp.singleActiveConsumer;
+  if (competingConsumers(consumerCount, singleActive) > 0) {
+    report({
+      status: 'warn',
+      text: `queue ${amqp.queue} has ${count(consumerCount, 'consumer')}: ${SPLIT_WARNING}`,
+      hint: 'without --ha the broker hands each message to one of them in turn, so each exporter counts part of the notifications',
+    });
+  }
   if (consumerCount === 0) {
     report({
       status: 'warn',

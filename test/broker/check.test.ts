@@ -34,7 +34,7 @@ describe('check', () => {
         'm',
       ),
     );
-    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*--check\\.fix\\)$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*check --fix\\)$`, 'm'));
     assert.ok(!(await listExchanges(suite.vhost.name)).some((x) => x.name === exchange));
     assert.ok(!(await queueNames()).includes(queue));
   });
