@@ -70,7 +70,7 @@ describe('check', () => {
     assert.equal(r.code, 0, r.stdout);
     assert.match(
       r.stdout,
-      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--check\\.fix\\]$`, 'm'),
+      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--fix\\]$`, 'm'),
     );
     assert.match(
       r.stdout,
