@@ -236,7 +236,9 @@ async function checkQueue(ctx: Context): Promise<void> {
     report({
       status: 'warn',
       text: `queue ${amqp.queue} has ${count(consumerCount, 'consumer')}: ${SPLIT_WARNING}`,
-      hint: 'without --ha the broker hands each message to one of them in turn, so each exporter counts part of the notifications',
+      hint:
+        'without --ha the broker hands each message to one of them in turn, so each exporter counts part of the notifications ' +
+        '(replicas started with --ha only wait: give check --ha too, or --management.url to read the queue)',
     });
   }
   if (consumerCount === 0) {

@@ -147,6 +147,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     singleActiveConsumer: amqp.singleActiveConsumer,
     stats: () => (consumer.consuming ? consumer.queueStats() : Promise.resolve(undefined)),
     log,
+    now: () => now() * 1000,
   });
   const consumer: Consumer = new Consumer({
     address: amqp.address,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { competingConsumers, QueueSharingWatch, SPLIT_WARNING } from '../../src/amqp/queue-sharing.js';
+import { brokerLine } from '../../src/http/activity-view.js';
 import { createLogger } from '../../src/log.js';
 
 describe('competing consumers on the queue', () => {
@@ -78,4 +79,13 @@ describe('the queue sharing watch', () => {
     assert.deepEqual(lines, []);
     assert.equal(w.warning(), undefined);
   });
+});
+
+test('the landing page shows the warning beside the broker link, escaped, and nothing without one', () => {
+  const line = brokerLine({ state: 'consuming', problem: undefined, warning: `${SPLIT_WARNING} (2 consumers) <b>` });
+  assert.match(
+    line,
+    /· warning: <span id="broker-warning">another consumer on this queue: counts are split; use --ha or another --amqp\.queue \(2 consumers\) &#60;b&#62;<\/span>/,
+  );
+  assert.doesNotMatch(brokerLine({ state: 'consuming', problem: undefined }), /warning/);
 });
