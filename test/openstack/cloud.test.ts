@@ -1,0 +1,156 @@
+/**
+ * A real OpenStack (Debian 12's Zed: scripts/openstack-up) driven through its API, and the
+ * exporter's figures held against the cloud's own records: Nova's instance actions, its
+ * server list, Keystone's refusals, the images, networks, ports and stacks made.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
+import { seriesOf, valueOf, type Sample } from '../support/metrics-text.js';
+import { openstackUp, type Cloud } from '../support/openstack.js';
+
+/** What test/openstack/drive.py nova prints. */
+interface NovaRun {
+  readonly servers: { id: string; name: string; status: string; vm_state: string; host: string | null }[];
+  readonly actions: Record<string, InstanceAction[]>;
+  readonly names: Record<string, string>;
+  readonly fault: { message: string } | null;
+}
+
+interface InstanceAction {
+  readonly action: string;
+  readonly start_time: string;
+  readonly events: { event: string; start_time: string; finish_time: string | null; result: string | null; host: string | null }[];
+}
+
+interface ServicesRun {
+  readonly refused: number;
+  readonly images: { created: number; deleted: number };
+  readonly networks: { created: number; deleted: number };
+  readonly subnets: { created: number; deleted: number };
+  readonly ports: { created: number; deleted: number };
+  readonly stacks: { created: number; deleted: number };
+}
+
+/**
+ * Nova's instance-action names (nova/compute/instance_actions.py) → the actions its
+ * notifications name for it, each sent once with start and once with end when the action
+ * succeeds (seen on this cloud: see docs/nova.md, "Checked against a real Nova").
+ */
+export const NOTIFIED_AS: Readonly<Record<string, readonly string[]>> = {
+  create: ['create'],
+  stop: ['power_off'],
+  start: ['power_on'],
+  reboot: ['reboot'],
+  resize: ['resize_prep', 'resize', 'resize_finish'],
+  migrate: ['resize_prep', 'resize', 'resize_finish'],
+  confirmResize: ['resize_confirm'],
+  revertResize: ['resize_revert'],
+  shelve: ['shelve', 'shelve_offload'],
+  unshelve: ['unshelve'],
+  delete: ['delete', 'shutdown'],
+};
+
+/** Expected openstack_instance_actions_total by action (start and end alike) from the records. */
+function expectedActions(run: NovaRun): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const actions of Object.values(run.actions)) {
+    for (const a of actions) {
+      // An action whose only event failed before reaching a compute host (NoValidHost) sends no start.
+      if (a.events.some((e) => e.result === 'Error')) continue;
+      const names = NOTIFIED_AS[a.action];
+      assert.ok(names, `an instance action this test does not know: ${a.action}`);
+      for (const n of names) expected.set(n, (expected.get(n) ?? 0) + 1);
+    }
+  }
+  return expected;
+}
+
+function actionCounts(samples: readonly Sample[], phase: string): Map<string, number> {
+  const got = new Map<string, number>();
+  for (const s of seriesOf(samples, 'openstack_instance_actions_total')) {
+    if (s.labels['phase'] !== phase || s.value === 0) continue;
+    const action = s.labels['action'] as string;
+    got.set(action, (got.get(action) ?? 0) + s.value);
+  }
+  return got;
+}
+
+const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+
+describe('a real OpenStack, counted against its own records', { timeout: 40 * 60_000 }, () => {
+  let cloud: Cloud;
+  let exporter: RunningExporter;
+  let nova: NovaRun | undefined;
+
+  before(async () => {
+    cloud = await openstackUp('unversioned');
+    exporter = await runExporter({
+      'amqp.url': cloud.amqpUrl,
+      'openstack.services': ['nova', 'keystone', 'glance', 'neutron', 'heat'],
+      'nova.notification-format': 'unversioned',
+    });
+    await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200), 60_000, 200);
+  });
+
+  after(async () => {
+    await exporter?.stop();
+    await cloud?.down();
+  });
+
+  it('counts each instance action Nova records, start and end, and the servers it lists', async () => {
+    const run = await cloud.drive<NovaRun>('nova');
+    nova = run;
+    const expected = expectedActions(run);
+    // Sentinel: the last thing driven is osne-d's delete; wait until every figure matches.
+    await eventually(
+      async () => {
+        const samples = await exporter.scrape();
+        assert.deepEqual(sorted(actionCounts(samples, 'end')), sorted(expected));
+        assert.deepEqual(sorted(actionCounts(samples, 'start')), sorted(expected));
+      },
+      180_000,
+      500,
+    );
+    const samples = await exporter.scrape();
+    // Servers by state and host, as Nova lists them (osne-c never got a host).
+    for (const s of run.servers.filter((x) => x.host)) {
+      const listed = run.servers.filter((x) => x.vm_state === s.vm_state && x.host === s.host).length;
+      assert.equal(
+        valueOf(samples, 'openstack_instances', { state: s.vm_state, host: s.host as string }),
+        listed,
+        `${s.vm_state} on ${s.host}`,
+      );
+    }
+    // NoValidHost in the default unversioned format, recognised by its message.
+    assert.match(run.fault?.message ?? '', /No valid host/);
+    assert.equal(valueOf(samples, 'openstack_instance_errors_total', { exception: 'NoValidHost' }), 1);
+  });
+
+  it('counts Keystone refusals and the images, networks, ports and stacks made', async () => {
+    const run = await cloud.drive<ServicesRun>('services');
+    // Shelving uploads a snapshot to Glance and unshelving deletes it: Glance counts those too.
+    const shelves = Object.values(nova?.actions ?? {})
+      .flat()
+      .filter((a) => a.action === 'shelve').length;
+    await eventually(
+      async () => {
+        const samples = await exporter.scrape();
+        assert.equal(valueOf(samples, 'openstack_identity_authentications_total', { outcome: 'failure' }), run.refused);
+        const actions = (service: string, resource: string, action: string) =>
+          valueOf(samples, 'openstack_resource_actions_total', { service, resource, action, phase: 'end' });
+        assert.equal(actions('glance', 'image', 'create'), run.images.created + shelves);
+        assert.equal(actions('glance', 'image', 'delete'), run.images.deleted + shelves);
+        assert.equal(actions('neutron', 'network', 'create'), run.networks.created);
+        assert.equal(actions('neutron', 'network', 'delete'), run.networks.deleted);
+        assert.equal(actions('neutron', 'subnet', 'create'), run.subnets.created);
+        assert.equal(actions('neutron', 'port', 'create'), run.ports.created);
+        assert.equal(actions('neutron', 'port', 'delete'), run.ports.deleted);
+        assert.equal(actions('heat', 'stack', 'create'), run.stacks.created);
+        assert.equal(actions('heat', 'stack', 'delete'), run.stacks.deleted);
+      },
+      180_000,
+      500,
+    );
+  });
+});
