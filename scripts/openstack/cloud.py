@@ -86,6 +86,14 @@ def module_cmd(module, prog, *args):
     return [PY, "-c", code]
 
 
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except OSError:
+        return False
+
+
 class Cloud:
     def __init__(self, state_dir):
         self.dir = os.path.abspath(state_dir)
@@ -127,26 +135,24 @@ class Cloud:
         except OSError:
             return False
 
-    def stop(self, name, grace=15):
-        pid = self.state.get("pids", {}).pop(name, None)
+    def stop(self, *names, grace=15):
+        """SIGTERM to each process group, then SIGKILL to what is left after `grace` seconds."""
+        pids = [p for p in (self.state.get("pids", {}).pop(n, None) for n in names) if p]
         self.save()
-        if not pid:
-            return
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except OSError:
-            return
-        deadline = time.time() + grace
-        while time.time() < deadline:
+        for pid in pids:
             try:
-                os.killpg(pid, 0)
+                os.killpg(pid, signal.SIGTERM)
             except OSError:
-                return
+                pass
+        deadline = time.time() + grace
+        while pids and time.time() < deadline:
+            pids = [p for p in pids if _group_alive(p)]
             time.sleep(0.2)
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        for pid in pids:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def wait_http(self, name, url, timeout=180):
         deadline = time.time() + timeout
@@ -505,8 +511,7 @@ def nova(c, fmt):
 
 def nova_reformat(c, fmt):
     """Restart Nova's services with another notification_format, the rest left running."""
-    for name in NOVA_PROCS:
-        c.stop(name)
+    c.stop(*NOVA_PROCS)
     nova_conf(c, fmt)
     c.state["nova_format"] = fmt
     c.save()
@@ -639,9 +644,10 @@ def up(args):
 
 def down(args):
     c = Cloud(args.dir)
-    # Last started, first stopped: Nova before its database.
-    for name in reversed(list(c.state.get("pids", {}))):
-        c.stop(name)
+    # Nova's services before their database, the rest together.
+    names = list(c.state.get("pids", {}))
+    c.stop(*[n for n in names if n.startswith("nova-")])
+    c.stop(*[n for n in names if not n.startswith("nova-")])
     if c.state.get("vhost"):
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", c.state["vhost"]], capture_output=True, timeout=120)
     if not args.keep and os.path.isdir(c.dir):

@@ -7,21 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
 import { seriesOf, valueOf, type Sample } from '../support/metrics-text.js';
+import { expectedActions, type NovaRecords } from '../support/instance-actions.js';
 import { openstackUp, type Cloud } from '../support/openstack.js';
-
-/** What test/openstack/drive.py nova prints. */
-interface NovaRun {
-  readonly servers: { id: string; name: string; status: string; vm_state: string; host: string | null }[];
-  readonly actions: Record<string, InstanceAction[]>;
-  readonly names: Record<string, string>;
-  readonly fault: { message: string } | null;
-}
-
-interface InstanceAction {
-  readonly action: string;
-  readonly start_time: string;
-  readonly events: { event: string; start_time: string; finish_time: string | null; result: string | null; host: string | null }[];
-}
 
 interface ServicesRun {
   readonly refused: number;
@@ -30,40 +17,6 @@ interface ServicesRun {
   readonly subnets: { created: number; deleted: number };
   readonly ports: { created: number; deleted: number };
   readonly stacks: { created: number; deleted: number };
-}
-
-/**
- * Nova's instance-action names (nova/compute/instance_actions.py) → the actions its
- * notifications name for it, each sent once with start and once with end when the action
- * succeeds (seen on this cloud: see docs/nova.md, "Checked against a real Nova").
- */
-export const NOTIFIED_AS: Readonly<Record<string, readonly string[]>> = {
-  create: ['create'],
-  stop: ['power_off'],
-  start: ['power_on'],
-  reboot: ['reboot'],
-  resize: ['resize_prep', 'resize', 'resize_finish'],
-  migrate: ['resize_prep', 'resize', 'resize_finish'],
-  confirmResize: ['resize_confirm'],
-  revertResize: ['resize_revert'],
-  shelve: ['shelve', 'shelve_offload'],
-  unshelve: ['unshelve'],
-  delete: ['delete', 'shutdown'],
-};
-
-/** Expected openstack_instance_actions_total by action (start and end alike) from the records. */
-function expectedActions(run: NovaRun): Map<string, number> {
-  const expected = new Map<string, number>();
-  for (const actions of Object.values(run.actions)) {
-    for (const a of actions) {
-      // An action whose only event failed before reaching a compute host (NoValidHost) sends no start.
-      if (a.events.some((e) => e.result === 'Error')) continue;
-      const names = NOTIFIED_AS[a.action];
-      assert.ok(names, `an instance action this test does not know: ${a.action}`);
-      for (const n of names) expected.set(n, (expected.get(n) ?? 0) + 1);
-    }
-  }
-  return expected;
 }
 
 function actionCounts(samples: readonly Sample[], phase: string): Map<string, number> {
@@ -81,7 +34,7 @@ const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], 
 describe('a real OpenStack, counted against its own records', { timeout: 40 * 60_000 }, () => {
   let cloud: Cloud;
   let exporter: RunningExporter;
-  let nova: NovaRun | undefined;
+  let nova: NovaRecords | undefined;
 
   before(async () => {
     cloud = await openstackUp('unversioned');
@@ -99,7 +52,7 @@ describe('a real OpenStack, counted against its own records', { timeout: 40 * 60
   });
 
   it('counts each instance action Nova records, start and end, and the servers it lists', async () => {
-    const run = await cloud.drive<NovaRun>('nova');
+    const run = await cloud.drive<NovaRecords>('nova');
     nova = run;
     const expected = expectedActions(run);
     // Sentinel: the last thing driven is osne-d's delete; wait until every figure matches.
