@@ -2,7 +2,7 @@
 openstacksdk, then prints one JSON document: what was done and the cloud's own records
 (Nova's instance actions with their events, the server list, what Keystone refused).
 
-usage: /usr/bin/python3 drive.py nova|services  (cloud "osne" from ./clouds.yaml)
+usage: /usr/bin/python3 drive.py nova|services|cleanup  (cloud "osne" from ./clouds.yaml)
 Progress goes to stderr; stdout holds only the JSON.
 """
 
@@ -173,10 +173,19 @@ def services(conn):
     return done
 
 
+def cleanup(conn):
+    """Deletes every server, so that a later run's server list is its own."""
+    servers = list(conn.compute.servers(all_projects=True))
+    for s in servers:
+        conn.compute.delete_server(s)
+    for s in servers:
+        conn.compute.wait_for_delete(s, wait=WAIT)
+    return {"deleted": len(servers)}
+
+
 def main():
     conn = openstack.connect(cloud="osne")
-    what = sys.argv[1]
-    out = nova(conn) if what == "nova" else services(conn)
+    out = {"nova": nova, "services": services, "cleanup": cleanup}[sys.argv[1]](conn)
     json.dump(out, sys.stdout, default=str, indent=1)
 
 

@@ -24,7 +24,7 @@ export interface Cloud {
   readonly startSeconds: number;
   /** Restarts Nova's services with another notification_format. */
   reformat(format: 'unversioned' | 'versioned' | 'both'): Promise<void>;
-  drive<T>(what: 'nova' | 'services'): Promise<T>;
+  drive<T>(what: 'nova' | 'services' | 'cleanup'): Promise<T>;
   down(): Promise<void>;
 }
 
@@ -67,7 +67,7 @@ export async function openstackUp(novaFormat: 'unversioned' | 'both' = 'unversio
     async reformat(format) {
       await exec(UP, [...args, '--nova-format', format], dir, 10 * 60_000);
     },
-    async drive<T>(what: 'nova' | 'services') {
+    async drive<T>(what: 'nova' | 'services' | 'cleanup') {
       const r = await exec('/usr/bin/python3', [DRIVE, what], dir, 15 * 60_000);
       return JSON.parse(r.stdout) as T;
     },
