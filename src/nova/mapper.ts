@@ -4,6 +4,7 @@ import type { Notification } from '../pipeline/notification.js';
 import type { PayloadFormat } from './format.js';
 import type { InstanceEvent } from './instance-event.js';
 import { classifyNovaError } from './exception-templates.js';
+import { localExceptionClass, remoteExceptionClass } from '../oslo/remote-error.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -138,10 +139,13 @@ function exceptionClass(n: Notification): string {
   }
   const named = className(n.payload['exception']);
   if (named !== 'unknown') return named;
-  // Unversioned errors carry the message only: recognise it by Nova's own templates.
+  // Unversioned errors carry the message only: recognise it by Nova's own templates, unless
+  // it is a remote error's repr that names its class (the conductor's build failures).
   for (const key of ['message', 'reason', 'exception']) {
     const text = n.payload[key];
     if (typeof text === 'string') {
+      const remote = remoteExceptionClass(text);
+      if (remote) return remote;
       const recognised = classifyNovaError(text);
       if (recognised !== 'unknown') return recognised;
     }
@@ -150,7 +154,7 @@ function exceptionClass(n: Notification): string {
 }
 
 function className(value: unknown): string {
-  return typeof value === 'string' && EXCEPTION_CLASS.test(value) ? value : 'unknown';
+  return typeof value === 'string' && EXCEPTION_CLASS.test(value) ? localExceptionClass(value) : 'unknown';
 }
 
 function buildDuration(data: JsonObject): number | undefined {

@@ -68,15 +68,24 @@ function fixedIps(i: Readonly<InstanceState>): unknown[] {
   ];
 }
 
-/** scheduler.select_destinations.error: not an instance payload (no host was ever chosen). */
+/**
+ * compute_task.build_instances (ERROR): not an instance payload (no host was ever chosen).
+ * Nova 26's conductor puts the remote error's dict repr in `reason`, its class with oslo's
+ * `_Remote` suffix (test/fixtures/zed-cloud).
+ */
 function scheduleErrorPayload(ev: NovaEvent): Record<string, unknown> {
+  const i = ev.instance;
+  const properties = { uuid: i.uuid, project_id: i.tenantId, user_id: i.userId, availability_zone: null };
+  const f = ev.fault;
   return {
-    request_spec: {
-      instance_properties: { uuid: ev.instance.uuid, vm_state: 'building', task_state: 'scheduling' },
-      num_instances: 1,
-    },
-    method: 'select_destinations',
-    reason: ev.fault?.message ?? 'No valid host was found.',
+    request_spec: { num_instances: 1, instance_properties: properties },
+    instance_properties: properties,
+    instance_id: i.uuid,
+    state: 'error',
+    method: 'build_instances',
+    reason: f
+      ? `{'kwargs': {'reason': '', 'code': ${f.code}}, 'message': '${f.message}', 'class': '${f.exception}_Remote'}`
+      : 'No valid host was found. ',
   };
 }
 

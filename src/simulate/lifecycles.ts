@@ -60,7 +60,8 @@ const BUILD_FAULTS: readonly Fault[] = [
 
 const NO_VALID_HOST: Fault = {
   exception: 'NoValidHost',
-  message: 'No valid host was found. There are not enough hosts available.',
+  // Nova 26's scheduler raises it with an empty reason (test/fixtures/zed-cloud).
+  message: 'No valid host was found. ',
   functionName: '_schedule_instances',
   moduleName: 'nova.conductor.manager',
   code: 500,
@@ -115,9 +116,11 @@ export function* create(w: World, i: InstanceState, outcome: BuildOutcome): Life
   });
   yield wait(op, 500, 3000);
   if (outcome === 'schedule_error') {
-    yield event(op, 'schedule', 'error', 'scheduler', ctl, { fault: NO_VALID_HOST });
+    // As Nova 26 does it: the conductor saves the instance in error (an update published as
+    // `compute` from the conductor's host), then reports NoValidHost.
+    yield update(op, 'compute', ctl, 'error', null);
     yield wait(op, 10, 100);
-    yield update(op, 'scheduler', ctl, 'error', null);
+    yield event(op, 'schedule', 'error', 'compute_task', ctl, { fault: NO_VALID_HOST });
     return;
   }
   const host = w.rng.pick(w.computeHosts);

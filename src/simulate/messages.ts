@@ -42,11 +42,13 @@ const VERSIONED_STEM: Record<Exclude<Action, 'schedule'>, string> = {
 };
 
 /**
- * NoValidHost: old Nova's scheduler reported it as `scheduler.select_destinations.error`;
- * versioned Nova has the conductor send `compute_task.build_instances.error`.
+ * NoValidHost: the conductor reports the scheduler's failure, `compute_task.build_instances`
+ * (unversioned, ERROR) and `compute_task.build_instances.error` (versioned), as Nova 26 did
+ * on the project's real cloud (test/fixtures/zed-cloud); old Nova's scheduler sent
+ * `scheduler.select_destinations.error` instead.
  */
 const SCHEDULE_ERROR: Record<MessageFormat, string> = {
-  legacy: 'scheduler.select_destinations.error',
+  legacy: 'compute_task.build_instances',
   versioned: 'compute_task.build_instances.error',
 };
 
@@ -55,6 +57,7 @@ const BINARY: Record<Service, string> = {
   compute: 'nova-compute',
   api: 'nova-api',
   scheduler: 'nova-conductor',
+  compute_task: 'nova-conductor',
 };
 
 export function eventType(format: MessageFormat, ev: Pick<NovaEvent, 'action' | 'phase'>): string {

@@ -12,7 +12,7 @@ export type MessageFormat = 'legacy' | 'versioned';
 export type Topic = 'notifications' | 'versioned_notifications' | 'ironic_versioned_notifications';
 
 /** Who sent it. Legacy publisher_id is `<service>.<host>`; versioned `nova-<binary>:<host>`. */
-export type Service = 'compute' | 'api' | 'scheduler';
+export type Service = 'compute' | 'api' | 'scheduler' | 'compute_task';
 
 export type Priority = 'INFO' | 'ERROR';
 

@@ -10,7 +10,8 @@ export function fixtureFiles(): string[] {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) {
-        if (name !== 'nova-conf') walk(path);
+        // nova.conf samples; whole-run wire captures with their records (test/unit/zed-cloud.test.ts).
+        if (name !== 'nova-conf' && name !== 'zed-cloud') walk(path);
       } else if (name.endsWith('.json') && !name.endsWith('expectations.json')) {
         out.push(relative(FIXTURES, path));
       }

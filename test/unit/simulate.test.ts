@@ -78,14 +78,16 @@ describe('traffic model', () => {
       assert.ok(m.priority === 'INFO' || m.priority === 'ERROR');
       assert.equal(routingKey, `${topic}.${m.priority.toLowerCase()}`);
       if (topic === 'notifications') {
-        assert.match(m.publisher_id, /^(compute\.cmp-\d{3}|api\.ctl-\d\d|scheduler\.ctl-\d\d)\.example\.org$/);
+        // compute.ctl-NN: the conductor publishes the updates of the instance it saves in error.
+        assert.match(m.publisher_id, /^(compute\.cmp-\d{3}|(api|compute|compute_task)\.ctl-\d\d)\.example\.org$/);
         assert.ok(!('nova_object.data' in m.payload));
       } else {
-        assert.match(m.publisher_id, /^nova-(compute:cmp-\d{3}|api:ctl-\d\d|conductor:ctl-\d\d)\.example\.org$/);
+        assert.match(m.publisher_id, /^nova-(compute:cmp-\d{3}|(api|compute|conductor):ctl-\d\d)\.example\.org$/);
         assert.equal(m.payload['nova_object.namespace'], 'nova');
         assert.match(String(m.payload['nova_object.version']), /^\d+\.\d+$/);
       }
-      if (m.event_type.endsWith('.error')) {
+      // Unversioned Nova names the conductor's build failure without an .error suffix.
+      if (m.event_type.endsWith('.error') || m.event_type === 'compute_task.build_instances') {
         assert.equal(m.priority, 'ERROR');
         assert.equal(routingKey, `${topic}.error`);
       } else {
@@ -119,7 +121,7 @@ describe('traffic model', () => {
       'compute.instance.resize.prep.start',
       'compute.instance.finish_resize.end',
       'compute.instance.exists',
-      'scheduler.select_destinations.error',
+      'compute_task.build_instances',
       'instance.create.end',
       'instance.update',
       'instance.resize_finish.end',
@@ -185,16 +187,16 @@ describe('traffic model', () => {
     for (const t of types) {
       assert.match(
         t,
-        /^(compute\.)?instance\.(create\.(start|error)|update|delete\.(start|end))$|select_destinations\.error$|build_instances\.error$/,
+        /^(compute\.)?instance\.(create\.(start|error)|update|delete\.(start|end))$|^compute_task\.build_instances(\.error)?$/,
       );
     }
-    assert.ok(types.has('compute.instance.create.error') && types.has('scheduler.select_destinations.error'));
+    assert.ok(types.has('compute.instance.create.error') && types.has('compute_task.build_instances'));
     for (const m of msgs.filter(isUpdate)) assert.notEqual(transition(m)[1], 'active');
     const s = failing.stats();
     assert.equal(s.byEventType['compute.instance.create.end'], undefined);
     assert.equal(
       s.byPriority.ERROR,
-      (s.byEventType['compute.instance.create.error'] ?? 0) * 2 + (s.byEventType['scheduler.select_destinations.error'] ?? 0) * 2,
+      (s.byEventType['compute.instance.create.error'] ?? 0) * 2 + (s.byEventType['compute_task.build_instances'] ?? 0) * 2,
     );
   });
 
