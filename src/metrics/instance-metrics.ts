@@ -4,6 +4,7 @@ import type { Facts, FactSink } from '../pipeline/facts.js';
 import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
 import { CellMetric } from './cells.js';
 import { Inventory, type InventoryState } from './inventory.js';
+import { NOVA_ACTIONS } from '../nova/actions.js';
 import { ChildCache } from './labels.js';
 
 export interface InstanceMetricsOptions {
@@ -34,6 +35,8 @@ export class InstanceMetrics implements FactSink {
   private readonly actionDuration: ChildCache<Observe>;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
+  /** Actions shown at 0 while none is in flight: Nova's known ones, and every one started since (bounded labels). */
+  private readonly actionsAtZero = new Set(NOVA_ACTIONS);
 
   constructor(registry: Registry, options: InstanceMetricsOptions) {
     const registers = [registry];
@@ -90,6 +93,7 @@ export class InstanceMetrics implements FactSink {
     });
     this.actionDuration = new ChildCache<Observe>((v) => action.labels(...v));
     // Action labels are bounded before they reach the tracker, so its keys are label values.
+    const atZero = this.actionsAtZero;
     new Gauge({
       name: 'openstack_instance_actions_in_flight',
       help: 'Instance actions started and not yet ended.',
@@ -97,6 +101,7 @@ export class InstanceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const action of atZero) this.set({ action }, 0);
         for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.count);
       },
     });
@@ -107,6 +112,7 @@ export class InstanceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const action of atZero) this.set({ action }, 0);
         for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.oldestSeconds);
       },
     });
@@ -178,6 +184,7 @@ export class InstanceMetrics implements FactSink {
 
   private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number): void {
     const action = e.action as string;
+    if (e.phase === 'start') this.actionsAtZero.add(action);
     const done =
       e.phase === 'start'
         ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })

@@ -12,6 +12,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ResourceFact } from '../mapping/facts.js';
+import type { KnownAction } from '../mapping/known-actions.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
 import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
 import { Inventory, type InventoryState } from './inventory.js';
@@ -24,6 +25,8 @@ export interface ResourceMetricsOptions {
   readonly onOverflow: (kind: 'resource_actions' | 'resources') => void;
   /** Wall clock, epoch seconds: for facts without a time of their own and for ages. */
   readonly now: () => number;
+  /** The actions the mapping knows, shown at 0 in the in-flight gauges while none runs. */
+  readonly knownActions?: readonly KnownAction[];
 }
 
 // Volumes attach in seconds, stacks and bare metal deploys take up to hours.
@@ -39,6 +42,8 @@ export class ResourceMetrics implements FactSink {
   private readonly authentications: Counter<'outcome'>;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
+  /** Tracker keys shown at 0 while none is in flight: the mapping's known actions, and every one started since. */
+  private readonly actionsAtZero: Set<string>;
 
   constructor(
     registry: Registry,
@@ -55,6 +60,7 @@ export class ResourceMetrics implements FactSink {
       onOverflow: () => options.onOverflow('resources'),
     }));
     const { now } = options;
+    const atZero = (this.actionsAtZero = new Set((options.knownActions ?? []).map((a) => actionKey(a.service, a.resource, a.action))));
 
     this.actions = new Counter({
       name: 'openstack_resource_actions_total',
@@ -76,6 +82,7 @@ export class ResourceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const key of atZero) this.set(actionLabels(key), 0);
         for (const [key, { count }] of tracker.inFlight(now())) this.set(actionLabels(key), count);
       },
     });
@@ -86,6 +93,7 @@ export class ResourceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const key of atZero) this.set(actionLabels(key), 0);
         for (const [key, { oldestSeconds }] of tracker.inFlight(now())) this.set(actionLabels(key), oldestSeconds);
       },
     });
@@ -170,7 +178,8 @@ export class ResourceMetrics implements FactSink {
     const now = this.options.now();
     const at = fact.at ?? now;
     const id = resourceKey({ service, resource, resourceId: fact.resourceId });
-    const key = `${service}${SEP}${resource}${SEP}${action}`;
+    const key = actionKey(service, resource, action);
+    if (phase === 'start') this.actionsAtZero.add(key);
     const done =
       phase === 'start'
         ? this.tracker.start({ instanceId: id, action: key, host, startedAt: at, requestId: undefined })
@@ -181,6 +190,10 @@ export class ResourceMetrics implements FactSink {
   private observe(f: FinishedAction): void {
     this.duration.observe({ ...actionLabels(f.action), outcome: f.outcome }, f.durationSeconds);
   }
+}
+
+function actionKey(service: string, resource: string, action: string): string {
+  return `${service}${SEP}${resource}${SEP}${action}`;
 }
 
 function actionLabels(key: string): { service: string; resource: string; action: string } {
