@@ -88,6 +88,7 @@ export function createCountingPipeline(
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
     trackedOverflow: self.trackedOverflow,
     now,
+    exemplars: metrics.exemplars,
   });
   // At 0 from the start: the actions of the services bound, and of any the operator's mapping adds.
   const bound = new Set(config.amqp.services.map((s) => s.name));
@@ -99,6 +100,7 @@ export function createCountingPipeline(
     onOverflow: (kind) => self.trackedOverflow.inc({ kind }),
     now,
     knownActions: knownActions(config.mapping.rules).filter((a) => bound.has(a.service) || !builtin.has(a.service)),
+    exemplars: metrics.exemplars,
   });
   const activity = new RecentActivity({ now });
   const services = compileMapping(config.mapping.rules);

@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { InstanceEvent } from '../nova/instance-event.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
 import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
-import { CellMetric } from './cells.js';
+import { CellHistogram, CellMetric } from './cells.js';
+import { exemplarOf, type Exemplar, type ExemplarSource } from './exemplars.js';
 import { Inventory, type InventoryState } from './inventory.js';
 import { NOVA_ACTIONS } from '../nova/actions.js';
 import { ChildCache } from './labels.js';
@@ -15,6 +16,8 @@ export interface InstanceMetricsOptions {
   readonly trackedOverflow: Counter<'kind'>;
   /** Epoch seconds: the ages of actions in flight are read against it. */
   readonly now: () => number;
+  /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
+  readonly exemplars?: boolean;
 }
 
 // Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
@@ -22,8 +25,8 @@ const ACTION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7
 const BUILD_BUCKETS = [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600];
 const PREFIX = 'openstack_notification_exporter_';
 
-type Inc = { inc(value?: number): void };
-type Observe = { observe(value: number): void };
+type Inc = { inc(value?: number, exemplar?: Exemplar): void };
+type Observe = { observe(value: number, exemplar?: Exemplar): void };
 
 /** Nova's instance facts → the instance metrics of the contract (DESIGN.md). */
 export class InstanceMetrics implements FactSink {
@@ -35,12 +38,14 @@ export class InstanceMetrics implements FactSink {
   private readonly actionDuration: ChildCache<Observe>;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
+  private readonly exemplars: boolean;
   /** Actions shown at 0 while none is in flight: Nova's known ones, and every one started since (bounded labels). */
   private readonly actionsAtZero = new Set(NOVA_ACTIONS);
 
   constructor(registry: Registry, options: InstanceMetricsOptions) {
     const registers = [registry];
     const { now } = options;
+    this.exemplars = options.exemplars ?? false;
     const tracker = new ActionTracker({
       maxTracked: options.maxTrackedActions,
       timeoutSeconds: options.actionTimeoutSeconds,
@@ -76,22 +81,22 @@ export class InstanceMetrics implements FactSink {
       'Nova error notifications by event type and exception class (never the message).',
       ['event_type', 'exception', 'host'],
     );
-    const build = new Histogram({
-      name: 'openstack_instance_build_duration_seconds',
-      help: 'Time from instance creation to launch (launched_at − created_at) at create end.',
-      labelNames: ['host'] as const,
-      buckets: BUILD_BUCKETS,
-      registers,
-    });
-    this.buildDuration = new ChildCache<Observe>((v) => build.labels(...v));
-    const action = new Histogram({
-      name: 'openstack_instance_action_duration_seconds',
-      help: 'Time from an action start to its end (success), error, or expiry (timeout).',
-      labelNames: ['action', 'outcome', 'host'] as const,
-      buckets: ACTION_BUCKETS,
-      registers,
-    });
-    this.actionDuration = new ChildCache<Observe>((v) => action.labels(...v));
+    const histogram = (name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) => {
+      const h = new CellHistogram(name, help, labelNames, buckets, registry);
+      return new ChildCache<Observe>((v) => h.cell(v));
+    };
+    this.buildDuration = histogram(
+      'openstack_instance_build_duration_seconds',
+      'Time from instance creation to launch (launched_at − created_at) at create end.',
+      ['host'],
+      BUILD_BUCKETS,
+    );
+    this.actionDuration = histogram(
+      'openstack_instance_action_duration_seconds',
+      'Time from an action start to its end (success), error, or expiry (timeout).',
+      ['action', 'outcome', 'host'],
+      ACTION_BUCKETS,
+    );
     // Action labels are bounded before they reach the tracker, so its keys are label values.
     const atZero = this.actionsAtZero;
     new Gauge({
@@ -160,14 +165,18 @@ export class InstanceMetrics implements FactSink {
     const n = facts.notification;
     // Nova's own clock orders and times events; the arrival time stands in when it has none.
     const at = n.timestampSeconds ?? facts.receivedAt;
+    const source: ExemplarSource | undefined = this.exemplars
+      ? { requestId: n.requestId ?? e.requestId, idLabel: 'instance_id', id: e.instanceId, at }
+      : undefined;
     if (e.stateTransition) this.stateTransitions.get(e.stateTransition.from, e.stateTransition.to, e.host).inc();
     if (e.taskStateTransition) this.taskStateTransitions.get(e.taskStateTransition.from, e.taskStateTransition.to, e.host).inc();
-    if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc();
+    if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc(1, exemplarOf(source, 1));
     if (e.action && e.phase) {
       this.actions.get(e.action, e.phase, e.host).inc();
-      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt);
+      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt, source);
     }
-    if (e.buildDurationSeconds !== undefined) this.buildDuration.get(e.host).observe(e.buildDurationSeconds);
+    if (e.buildDurationSeconds !== undefined)
+      this.buildDuration.get(e.host).observe(e.buildDurationSeconds, exemplarOf(source, e.buildDurationSeconds));
     if (e.instanceId && e.state) {
       if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
       else this.inventory.observe(e.instanceId, e.state, e.host, at);
@@ -182,17 +191,18 @@ export class InstanceMetrics implements FactSink {
     for (const f of this.tracker.expire(now)) this.observeFinished(f);
   }
 
-  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number): void {
+  /** The notification that completes a pair gives the duration its exemplar. */
+  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number, source: ExemplarSource | undefined): void {
     const action = e.action as string;
     if (e.phase === 'start') this.actionsAtZero.add(action);
     const done =
       e.phase === 'start'
         ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })
         : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, receivedAt);
-    if (done) this.observeFinished(done);
+    if (done) this.observeFinished(done, source);
   }
 
-  private observeFinished(f: FinishedAction): void {
-    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds);
+  private observeFinished(f: FinishedAction, source?: ExemplarSource): void {
+    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds, exemplarOf(source, f.durationSeconds));
   }
 }
