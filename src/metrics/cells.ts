@@ -64,6 +64,14 @@ export class CellMetric {
   }
 }
 
+type HistogramValue = MetricValue<string> & {
+  metricName: string;
+  sharedLabels: Readonly<Record<string, string>>;
+  exemplar?: Exemplar;
+};
+
+type HistogramData = Omit<MetricObjectWithValues<MetricValue<string>>, 'values'> & { values: HistogramValue[] };
+
 /** One histogram series: counts per bucket (not cumulative), sum and count, and an exemplar per bucket. */
 export class HistogramCell {
   sum = 0;
@@ -120,20 +128,36 @@ export class CellHistogram {
     return cell;
   }
 
+  /** Values with each series' labels in `labels`, as prom-client's histograms give them (the HA snapshot reads these). */
   async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
-    type Value = MetricValue<string> & { metricName: string; exemplar?: Exemplar };
-    const values: Value[] = [];
+    const data = this.forText();
+    const values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...sharedLabels, ...labels } }));
+    return { ...data, values };
+  }
+
+  /**
+   * What the registry renders: as prom-client does, a series' labels are `sharedLabels`, one
+   * object for all its lines, which the registry formats once (it caches by object).
+   */
+  async getForPromString(): Promise<HistogramData> {
+    return this.forText();
+  }
+
+  private forText(): HistogramData {
+    const values: HistogramValue[] = [];
     const bucket = `${this.name}_bucket`;
+    const sum = `${this.name}_sum`;
+    const count = `${this.name}_count`;
     for (const c of this.cells.values()) {
       let acc = 0;
       for (let i = 0; i <= this.buckets.length; i++) {
         acc += c.counts[i] as number;
         const le = i < this.buckets.length ? (this.buckets[i] as number) : '+Inf';
         const exemplar = c.exemplars[i];
-        values.push({ metricName: bucket, labels: { ...c.labels, le }, value: acc, ...(exemplar && { exemplar }) });
+        values.push({ metricName: bucket, labels: { le }, sharedLabels: c.labels, value: acc, ...(exemplar && { exemplar }) });
       }
-      values.push({ metricName: `${this.name}_sum`, labels: c.labels, value: c.sum });
-      values.push({ metricName: `${this.name}_count`, labels: c.labels, value: c.count });
+      values.push({ metricName: sum, labels: {}, sharedLabels: c.labels, value: c.sum });
+      values.push({ metricName: count, labels: {}, sharedLabels: c.labels, value: c.count });
     }
     return { name: this.name, help: this.help, type: this.type as never, aggregator: this.aggregator, values, collect: () => undefined };
   }

@@ -67,13 +67,13 @@ describe('exemplars', () => {
     const { openMetrics } = await scrapeBoth();
     // The failed build took 7 s: bucket le=10 of the action durations.
     assert.equal(
-      line(openMetrics, 'openstack_instance_action_duration_seconds_bucket{action="create",outcome="error"'),
-      `openstack_instance_action_duration_seconds_bucket{action="create",outcome="error",host="cmp-1",le="10"} 1 # {request_id="${REQ}",instance_id="${INSTANCE}"} 7 ${T0 + 7}`,
+      line(openMetrics, 'openstack_instance_action_duration_seconds_bucket{le="10",action="create",outcome="error"'),
+      `openstack_instance_action_duration_seconds_bucket{le="10",action="create",outcome="error",host="cmp-1"} 1 # {request_id="${REQ}",instance_id="${INSTANCE}"} 7 ${T0 + 7}`,
     );
     // The build: 30 s from created_at to launched_at.
     assert.equal(
       line(openMetrics, 'openstack_instance_build_duration_seconds_bucket{'),
-      `openstack_instance_build_duration_seconds_bucket{host="cmp-1",le="30"} 1 # {request_id="${REQ}",instance_id="other"} 30 ${T0 + 40}`,
+      `openstack_instance_build_duration_seconds_bucket{le="30",host="cmp-1"} 1 # {request_id="${REQ}",instance_id="other"} 30 ${T0 + 40}`,
     );
   });
 
