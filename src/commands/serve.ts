@@ -89,6 +89,8 @@ export function createCountingPipeline(
     trackedOverflow: self.trackedOverflow,
     now,
     exemplars: metrics.exemplars,
+    auditPeriodSeconds: metrics.auditPeriodSeconds,
+    onExpired: (n) => self.inventoryExpired.inc({ kind: 'instances' }, n),
   });
   // At 0 from the start: the actions of the services bound, and of any the operator's mapping adds.
   const bound = new Set(config.amqp.services.map((s) => s.name));
@@ -101,6 +103,8 @@ export function createCountingPipeline(
     now,
     knownActions: knownActions(config.mapping.rules).filter((a) => bound.has(a.service) || !builtin.has(a.service)),
     exemplars: metrics.exemplars,
+    auditPeriodSeconds: metrics.auditPeriodSeconds,
+    onExpired: (n) => self.inventoryExpired.inc({ kind: 'resources' }, n),
   });
   const activity = new RecentActivity({ now });
   const services = compileMapping(config.mapping.rules);

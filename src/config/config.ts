@@ -33,6 +33,8 @@ export interface MetricsConfig {
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
   readonly dedupWindow: number;
+  /** --metrics.audit-period-seconds: the usage audits' period; 0: they expire nothing. */
+  readonly auditPeriodSeconds: number;
   /** --metrics.exemplars: request ids on error counters and duration histograms (OpenMetrics). */
   readonly exemplars: boolean;
   /** --metrics.constant-label: added to every openstack_* series. */
@@ -279,6 +281,7 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
             dedupWindow: r.get('metrics.dedup-window'),
             exemplars: r.get('metrics.exemplars'),
+            auditPeriodSeconds: r.get('metrics.audit-period-seconds'),
             constantLabels: r.get('metrics.constant-label') ?? {},
           },
           mapping: mappingConfig(r.get('mapping.config-file')),

@@ -363,6 +363,12 @@ export const FLAGS = {
     commands: ['serve'],
     schema: constantLabels,
   },
+  'metrics.audit-period-seconds': {
+    help: "Period of the usage audits (Nova's instance_usage_audit_period, volume.exists, ...): what no audit names for two periods leaves the inventory (0: never); longer gaps seen count",
+    default: '3600',
+    commands: ['serve'],
+    schema: int(0, 30 * 86400),
+  },
   'metrics.exemplars': {
     help: 'Attach the request id (and instance or resource id) of the notification behind an error or a duration to its series, as an OpenMetrics exemplar',
     default: 'true',

@@ -14,6 +14,10 @@ export interface InstanceMetricsOptions {
   readonly actionTimeoutSeconds: number;
   /** Counts an instance or action not tracked because its table was full. */
   readonly trackedOverflow: Counter<'kind'>;
+  /** Nova's instance_usage_audit_period in seconds (0: audits expire nothing); see Inventory. */
+  readonly auditPeriodSeconds?: number;
+  /** Counts instances expired because no audit named them for two periods. */
+  readonly onExpired?: (count: number) => void;
   /** Epoch seconds: the ages of actions in flight are read against it. */
   readonly now: () => number;
   /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
@@ -54,6 +58,10 @@ export class InstanceMetrics implements FactSink {
     const inventory = new Inventory({
       maxInstances: options.maxTrackedInstances,
       onOverflow: () => options.trackedOverflow.inc({ kind: 'instances' }),
+      auditPeriodSeconds: options.auditPeriodSeconds ?? 0,
+      ...(options.onExpired && { onExpired: options.onExpired }),
+      // nova/compute/manager.py _instance_usage_audit names the instances of its own host only.
+      unauditedStates: new Set(['shelved_offloaded']),
     });
     this.tracker = tracker;
     this.inventory = inventory;
@@ -179,7 +187,7 @@ export class InstanceMetrics implements FactSink {
       this.buildDuration.get(e.host).observe(e.buildDurationSeconds, exemplarOf(source, e.buildDurationSeconds));
     if (e.instanceId && e.state) {
       if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
-      else this.inventory.observe(e.instanceId, e.state, e.host, at);
+      else this.inventory.observe(e.instanceId, e.state, e.host, at, e.isAudit);
     }
   }
 
@@ -189,6 +197,7 @@ export class InstanceMetrics implements FactSink {
    */
   expire(now: number): void {
     for (const f of this.tracker.expire(now)) this.observeFinished(f);
+    this.inventory.expire();
   }
 
   /** The notification that completes a pair gives the duration its exemplar. */

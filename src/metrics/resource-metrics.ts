@@ -32,6 +32,10 @@ export interface ResourceMetricsOptions {
   readonly knownActions?: readonly KnownAction[];
   /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
   readonly exemplars?: boolean;
+  /** The audits' period in seconds (volume.exists, ...; 0: audits expire nothing); see Inventory. */
+  readonly auditPeriodSeconds?: number;
+  /** Counts resources expired because no audit named them for two periods. */
+  readonly onExpired?: (count: number) => void;
 }
 
 // Volumes attach in seconds, stacks and bare metal deploys take up to hours.
@@ -63,6 +67,8 @@ export class ResourceMetrics implements FactSink {
     const inventory = (this.inventory = new Inventory({
       maxInstances: options.maxResources,
       onOverflow: () => options.onOverflow('resources'),
+      auditPeriodSeconds: options.auditPeriodSeconds ?? 0,
+      ...(options.onExpired && { onExpired: options.onExpired }),
     }));
     const { now } = options;
     const atZero = (this.actionsAtZero = new Set((options.knownActions ?? []).map((a) => actionKey(a.service, a.resource, a.action))));
@@ -152,7 +158,7 @@ export class ResourceMetrics implements FactSink {
       case 'action':
         return this.recordAction(fact, source);
       case 'status':
-        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now());
+        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now(), fact.audit);
         return;
       case 'removed':
         this.inventory.remove(resourceKey(fact), fact.at ?? this.options.now());
@@ -178,6 +184,7 @@ export class ResourceMetrics implements FactSink {
   /** Ends the starts older than the timeout as `timeout` outcomes. */
   expire(now: number = this.options.now()): void {
     for (const f of this.tracker.expire(now)) this.observe(f);
+    this.inventory.expire();
   }
 
   get trackedActions(): number {
