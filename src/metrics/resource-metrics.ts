@@ -143,10 +143,12 @@ export class ResourceMetrics implements FactSink {
   record(facts: Facts): void {
     const { requestId, timestampSeconds } = facts.notification;
     const at = timestampSeconds ?? facts.receivedAt;
+    // An error fact names no resource itself: the one its notification's action is about.
+    const actionId = facts.resources.find((f) => f.kind === 'action')?.resourceId;
     for (const fact of facts.resources) {
       const source: ExemplarSource | undefined =
         this.options.exemplars && (fact.kind === 'action' || fact.kind === 'error')
-          ? { requestId, idLabel: 'resource_id', id: fact.kind === 'action' ? fact.resourceId : undefined, at }
+          ? { requestId, idLabel: 'resource_id', id: fact.kind === 'action' ? fact.resourceId : actionId, at }
           : undefined;
       this.recordFact(fact, source);
     }

@@ -57,7 +57,7 @@ describe('exemplars', () => {
     );
     assert.equal(
       line(openMetrics, 'openstack_resource_errors_total{'),
-      `openstack_resource_errors_total{service="cinder",event_type="scheduler.create_volume",exception="NoValidBackend"} 1 # {request_id="${REQ}"} 1 ${T0 + 50}`,
+      `openstack_resource_errors_total{service="cinder",event_type="scheduler.create_volume",exception="NoValidBackend"} 1 # {request_id="${REQ}",resource_id="v1"} 1 ${T0 + 50}`,
     );
     assert.ok(!text.includes('# {'), 'the text format has no exemplars');
     assert.ok(!openMetrics.includes('secret-token'));
