@@ -15,6 +15,8 @@ export interface BrokerStatus {
   readonly state: ConsumerState;
   /** Why it is not consuming: the last connection problem, redacted, one line; undefined while consuming. */
   readonly problem: string | undefined;
+  /** Something wrong while consuming: other consumers splitting the queue's messages. */
+  readonly warning?: string;
 }
 
 /**
@@ -53,6 +55,8 @@ export interface ConsumerOptions extends ConnectOptions {
    * changed under a running exporter) is retried like any loss. Without it, always retried.
    */
   readonly onRefusedAtStart?: (err: TopologyError) => void;
+  /** Called each time consuming (re)starts: the moment to look at who else consumes the queue. */
+  readonly onConsuming?: () => void;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -165,6 +169,7 @@ export class Consumer implements BrokerState {
     this.state = 'consuming';
     this.problem = undefined;
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
+    this.options.onConsuming?.();
     const handler = this.current?.handler;
     const reason = await ended;
     handler?.closed();

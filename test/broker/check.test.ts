@@ -34,7 +34,7 @@ describe('check', () => {
         'm',
       ),
     );
-    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*--check\\.fix\\)$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*check --fix\\)$`, 'm'));
     assert.ok(!(await listExchanges(suite.vhost.name)).some((x) => x.name === exchange));
     assert.ok(!(await queueNames()).includes(queue));
   });
@@ -58,7 +58,7 @@ describe('check', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(type and durability need --management\\.url\\)$`, 'm'));
     assert.deepEqual(lines(r.stdout, 'FAIL'), [
-      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix)`,
+      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --fix)`,
     ]);
     assert.ok(!(await queueNames()).includes(queue));
   });
@@ -70,7 +70,7 @@ describe('check', () => {
     assert.equal(r.code, 0, r.stdout);
     assert.match(
       r.stdout,
-      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--check\\.fix\\]$`, 'm'),
+      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--fix\\]$`, 'm'),
     );
     assert.match(
       r.stdout,
