@@ -170,7 +170,11 @@ async function main(): Promise<void> {
       });
       results.rows.push(...rows);
     }
-    if (selected('pipeline')) results.rows.push(await runPipelineOnly(ctx, round));
+    if (selected('pipeline')) {
+      // Exemplars on and off back to back, in alternating order: their ratio is the cost.
+      for (const exemplars of round % 2 === 1 ? [true, false] : [false, true])
+        results.rows.push(await runPipelineOnly(ctx, round, exemplars));
+    }
     writeResults(outFile, { opts, durationSeconds: (performance.now() - started) / 1000, machine, corpusMeta }, results, [], true);
   }
   if (selected('scrape')) results.scrape = (await runScrape(ctx)).results;

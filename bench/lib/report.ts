@@ -292,6 +292,17 @@ export function render(r: Results, opts: BenchOptions, durationSeconds: number):
     ];
     targets.push({ name: 'peak RSS', goal: '< 250 MB', value: parts.join(', '), met: peak < 250 * MB });
   }
+  const withExemplars = r.drains.find((d) => d.scenario === 'pipeline');
+  const without = r.drains.find((d) => d.scenario === 'pipeline-no-exemplars');
+  if (withExemplars && without) {
+    const ratio = withExemplars.cpuSecondsPer100k / without.cpuSecondsPer100k;
+    targets.push({
+      name: 'exemplars: CPU per notification',
+      goal: '<= 1.05× exemplars off',
+      value: `${fmt(ratio, 3)}× (${fmt(withExemplars.cpuSecondsPer100k, 2)} / ${fmt(without.cpuSecondsPer100k, 2)} s per 100k)`,
+      met: ratio <= 1.05,
+    });
+  }
   const largest = r.scrape?.reduce((a, b) => (b.targetSeries > a.targetSeries ? b : a));
   if (largest) {
     targets.push({

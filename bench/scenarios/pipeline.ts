@@ -6,26 +6,28 @@ import { exporterFlags } from '../lib/exporter-flags.js';
 import { startChild } from '../lib/proc.js';
 import { rateFigures } from './drain.js';
 
-export async function runPipelineOnly(ctx: BenchContext, round: number): Promise<DrainRow> {
+/** Exemplars on (the default) or off (`--metrics.exemplars=false`): their cost is the ratio of the two rows. */
+export async function runPipelineOnly(ctx: BenchContext, round: number, exemplars = true): Promise<DrainRow> {
   const flags = exporterFlags({
     url: ctx.vhost.url,
     queue: 'bench-unused',
     queueMaxLength: queueMaxLength(ctx.opts.count),
     prefetch: ctx.opts.prefetch,
+    extra: { 'metrics.exemplars': String(exemplars) },
   });
   const child = startChild(
     process.execPath,
     ['--expose-gc', ctx.children['pipeline'] as string, JSON.stringify({ flags, corpusFile: ctx.corpusMeta.file })],
-    join(ctx.logDir, `pipeline-r${round}.log`),
+    join(ctx.logDir, `pipeline${exemplars ? '' : '-no-exemplars'}-r${round}.log`),
   );
-  ctx.progress('pipeline: decode → dedup → metrics over the corpus, in memory');
+  ctx.progress(`pipeline: decode → dedup → metrics over the corpus, in memory, exemplars ${exemplars ? 'on' : 'off'}`);
   const done = await child.next('done');
   await child.exited;
   const outcomes = done['outcomes'] as Record<string, number>;
   const notOk = Object.entries(outcomes).filter(([o]) => o !== 'counted');
   return {
-    scenario: 'pipeline',
-    label: 'pipeline only (createCountingPipeline, no AMQP)',
+    scenario: exemplars ? 'pipeline' : 'pipeline-no-exemplars',
+    label: exemplars ? 'pipeline only (createCountingPipeline, no AMQP)' : 'pipeline only, --metrics.exemplars=false',
     round,
     ...rateFigures(done),
     // The corpus sits in this process's memory: its peak says nothing about the exporter.

@@ -27,6 +27,8 @@ import { RecentIds } from '../pipeline/dedup.js';
 import { createLabelBound } from '../pipeline/labels.js';
 import { createMap } from '../pipeline/map.js';
 import { compileMapping, mapServiceNotification } from '../mapping/engine.js';
+import { knownActions } from '../mapping/known-actions.js';
+import { SERVICE_NAMES } from '../mapping/services.js';
 import { ResourceMetrics } from '../metrics/resource-metrics.js';
 import { createPipeline, type Outcome } from '../pipeline/pipeline.js';
 import { VERSION } from '../version.js';
@@ -89,13 +91,23 @@ export function createCountingPipeline(
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
     trackedOverflow: self.trackedOverflow,
     now,
+    exemplars: metrics.exemplars,
+    auditPeriodSeconds: metrics.auditPeriodSeconds,
+    onExpired: (n) => self.inventoryExpired.inc({ kind: 'instances' }, n),
   });
+  // At 0 from the start: the actions of the services bound, and of any the operator's mapping adds.
+  const bound = new Set(config.amqp.services.map((s) => s.name));
+  const builtin = new Set<string>(SERVICE_NAMES);
   const resources = new ResourceMetrics(registry, {
     maxTrackedActions: metrics.maxTrackedActions,
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
     maxResources: metrics.maxTrackedInstances,
     onOverflow: (kind) => self.trackedOverflow.inc({ kind }),
     now,
+    knownActions: knownActions(config.mapping.rules).filter((a) => bound.has(a.service) || !builtin.has(a.service)),
+    exemplars: metrics.exemplars,
+    auditPeriodSeconds: metrics.auditPeriodSeconds,
+    onExpired: (n) => self.inventoryExpired.inc({ kind: 'resources' }, n),
   });
   const activity = new RecentActivity({ now });
   const services = compileMapping(config.mapping.rules);

@@ -9,7 +9,7 @@ import type { InstanceEvent } from '../nova/instance-event.js';
 import type { DropReason, Notification } from '../pipeline/notification.js';
 import { redactSecrets, redactUrlsIn } from '../oslo/secrets.js';
 
-export type TailFormatOptions = Pick<TailConfig, 'output' | 'eventTypes' | 'priorities' | 'hosts' | 'showSecrets'> & {
+export type TailFormatOptions = Pick<TailConfig, 'output' | 'eventTypes' | 'priorities' | 'hosts' | 'requestIds' | 'showSecrets'> & {
   readonly maxMessageBytes: number;
 };
 
@@ -46,12 +46,17 @@ export function renderMessage(body: Uint8Array, options: TailFormatOptions): Ren
   }
 }
 
-/** `--tail.event-type`, `--tail.priority`, `--tail.host`: each given filter must match. */
+/** `--tail.event-type`, `--tail.priority`, `--tail.host`, `--tail.request-id`: each given filter must match. */
 export function matches(
   n: Notification,
   event: InstanceEvent | undefined,
-  f: Pick<TailConfig, 'eventTypes' | 'priorities' | 'hosts'>,
+  f: Pick<TailConfig, 'eventTypes' | 'priorities' | 'hosts' | 'requestIds'>,
 ): boolean {
+  if (f.requestIds.length > 0) {
+    // The context's request id, or the versioned payload's where the context has none; ids are lower-case hex.
+    const id = (n.requestId ?? event?.requestId)?.toLowerCase();
+    if (id === undefined || !f.requestIds.includes(id)) return false;
+  }
   if (f.eventTypes.length > 0 && !f.eventTypes.some((g) => globMatch(g, n.eventType))) return false;
   if (f.priorities.length > 0 && !(f.priorities as readonly string[]).includes(n.priority)) return false;
   if (f.hosts.length > 0) {

@@ -33,6 +33,10 @@ export interface MetricsConfig {
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
   readonly dedupWindow: number;
+  /** --metrics.audit-period-seconds: the usage audits' period; 0: they expire nothing. */
+  readonly auditPeriodSeconds: number;
+  /** --metrics.exemplars: request ids on error counters and duration histograms (OpenMetrics). */
+  readonly exemplars: boolean;
   /** --metrics.constant-label: added to every openstack_* series. */
   readonly constantLabels: Readonly<Record<string, string>>;
 }
@@ -57,6 +61,8 @@ export interface TailConfig {
   readonly eventTypes: readonly string[];
   readonly priorities: readonly KnownPriority[];
   readonly hosts: readonly string[];
+  /** --tail.request-id, lower case. */
+  readonly requestIds: readonly string[];
   /** 0: no limit. */
   readonly count: number;
   readonly showSecrets: boolean;
@@ -277,6 +283,8 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             maxTrackedActions: r.get('metrics.max-tracked-actions'),
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
             dedupWindow: r.get('metrics.dedup-window'),
+            exemplars: r.get('metrics.exemplars'),
+            auditPeriodSeconds: r.get('metrics.audit-period-seconds'),
             constantLabels: r.get('metrics.constant-label') ?? {},
           },
           mapping: mappingConfig(r.get('mapping.config-file')),
@@ -291,6 +299,7 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
               eventTypes: r.get('tail.event-type') ?? [],
               priorities: r.get('tail.priority') ?? [],
               hosts: r.get('tail.host') ?? [],
+              requestIds: r.get('tail.request-id') ?? [],
               count: r.get('tail.count'),
               showSecrets: r.get('tail.show-secrets'),
             },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SERVICE_NAMES } from '../mapping/services.js';
 import { parseBrokerUrl, UrlError, type BrokerAddress } from '../amqp/url.js';
 import { normalizePriority, PRIORITIES, type KnownPriority } from '../oslo/priority.js';
+import { requestIdOf } from '../oslo/request-id.js';
 import { webConfigFile } from '../http/web-config-flag.js';
 import { BOUNDED_LABELS } from '../metrics/labels.js';
 import { NOTIFICATION_FORMATS } from '../nova/format.js';
@@ -107,6 +108,13 @@ const urlPath = z.string().regex(/^\/[\w./-]*$/, { error: 'must be a path starti
 
 // A shell-style pattern (`*`, `?`); matching lives in commands/tail-format.ts.
 const globs = z.array(z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }));
+
+const requestIds = z.array(
+  z
+    .string()
+    .refine((v) => requestIdOf(v.trim()) !== undefined, { error: 'must be a request id: req- and a UUID' })
+    .transform((v) => v.trim().toLowerCase()),
+);
 
 // Spelt as oslo accepts them: any case, WARNING for WARN.
 const priorities = z.array(
@@ -355,6 +363,19 @@ export const FLAGS = {
     commands: ['serve'],
     schema: constantLabels,
   },
+  'metrics.audit-period-seconds': {
+    help: "Period of the usage audits (Nova's instance_usage_audit_period, volume.exists, ...): what no audit names for two periods leaves the inventory (0: never); longer gaps seen count",
+    default: '3600',
+    commands: ['serve'],
+    schema: int(0, 30 * 86400),
+  },
+  'metrics.exemplars': {
+    help: 'Attach the request id (and instance or resource id) of the notification behind an error or a duration to its series, as an OpenMetrics exemplar',
+    default: 'true',
+    boolean: true,
+    commands: ['serve'],
+    schema: bool,
+  },
   'metrics.dedup-window': {
     help: 'Recent message_ids remembered so redeliveries are not counted twice',
     default: '100000',
@@ -396,6 +417,13 @@ export const FLAGS = {
     repeatable: true,
     commands: ['tail'],
     schema: globs,
+  },
+  'tail.request-id': {
+    short: 'request-id',
+    help: 'Only notifications of this request (_context_request_id, e.g. req-0c1f...), repeatable',
+    repeatable: true,
+    commands: ['tail'],
+    schema: requestIds,
   },
   'tail.count': {
     short: 'count',

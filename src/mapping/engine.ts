@@ -10,6 +10,7 @@
 import type { Notification } from '../pipeline/notification.js';
 import { AUTH_OUTCOMES, PHASES, type AuthOutcome, type Phase, type ResourceFact } from './facts.js';
 import { firstSegment } from './glob.js';
+import { classifyServiceError } from './error-classes.js';
 import { firstString } from './paths.js';
 import type { Rule, ValueSpec } from './rule.js';
 
@@ -124,14 +125,7 @@ function factsOf(rule: Rule, n: Notification, captures: RegExpExecArray, notes: 
   }
 
   if (phase === 'error' || errorPriority) {
-    const exception = get(rule.exception);
-    facts.push({
-      kind: 'error',
-      service,
-      eventType: n.eventType,
-      exception: exception !== undefined && exception.length <= 64 && EXCEPTION_NAME.test(exception) ? exception : 'unknown',
-      host,
-    });
+    facts.push({ kind: 'error', service, eventType: n.eventType, exception: exceptionOf(service, get(rule.exception)), host });
   }
 
   if (resourceId !== undefined) {
@@ -190,6 +184,19 @@ function valueOf(spec: ValueSpec, n: Notification, captures: RegExpExecArray): s
   if (v !== undefined && spec.map) v = spec.map.get(v) ?? v;
   if (v === undefined || v === '') v = spec.default;
   return v;
+}
+
+/**
+ * A class name as it is. Text, for a service whose message templates are known, → the
+ * class they recognise in it; for the others a short fault name stays, a sentence is `unknown`.
+ */
+function exceptionOf(service: string, value: string | undefined): string {
+  if (value === undefined) return 'unknown';
+  const named = (v: string) => v.length <= 64 && EXCEPTION_NAME.test(v);
+  if (!value.includes(' ') && named(value)) return value;
+  const recognised = classifyServiceError(service, value);
+  if (recognised !== undefined) return named(recognised) ? recognised : 'unknown';
+  return named(value) ? value : 'unknown';
 }
 
 function outcomeOf(value: string | undefined): AuthOutcome {

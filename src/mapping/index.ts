@@ -4,5 +4,6 @@ export { compileMapping, explainNotification, mapServiceNotification, mayStart, 
 export { MappingError } from './errors.js';
 export type * from './facts.js';
 export { BUILTIN_MAPPING_DIR, loadMappingFile, loadMappings, parseMappingFile } from './loader.js';
+export { knownActions, type KnownAction } from './known-actions.js';
 export type { Rule } from './rule.js';
 export { SERVICES, SERVICE_NAMES, resolveServices, type ServiceBinding } from './services.js';

@@ -25,6 +25,7 @@ const RULE_KEYS = new Set([
   'resource',
   'action',
   'phase',
+  'actions',
   'resource_id',
   'status',
   'host',
@@ -149,6 +150,8 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
   const action = value('action', 'template');
   const phase = value('phase', 'template');
   if ((action === undefined) !== (phase === undefined)) fail(action ? 'phase' : 'action', 'action and phase go together');
+  const actions = raw['actions'] === undefined ? undefined : stringList(raw, 'actions', fail, true);
+  if (actions && !action) fail('actions', 'lists the values of action: give action and phase');
   const resourceIdList = raw['resource_id'] === undefined ? undefined : stringList(raw, 'resource_id', fail, true);
   const resourceId = resourceIdList?.map((p) => parsePath(p) ?? fail('resource_id', `'${p}' is not a payload path (a.b.c)`));
   const status = value('status', 'path');
@@ -169,6 +172,7 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
     resource,
     action,
     phase,
+    actions,
     resourceId,
     status,
     host: value('host', 'path'),
@@ -195,6 +199,7 @@ function disabledRule(name: string, file: string): Rule {
     resource: {},
     action: undefined,
     phase: undefined,
+    actions: undefined,
     resourceId: undefined,
     status: undefined,
     host: undefined,

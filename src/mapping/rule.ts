@@ -34,6 +34,8 @@ export interface Rule {
   readonly resource: ValueSpec;
   readonly action: ValueSpec | undefined;
   readonly phase: ValueSpec | undefined;
+  /** The actions a templated `action` can give: shown at 0 while none is in flight. */
+  readonly actions: readonly string[] | undefined;
   readonly resourceId: readonly Path[] | undefined;
   readonly status: ValueSpec | undefined;
   readonly host: ValueSpec | undefined;

@@ -1,13 +1,17 @@
 import type { Metric, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import type { Exemplar } from './exemplars.js';
 
 /** One series' value: updating it is a field write, with no label hashing. */
 export class Cell {
   value = 0;
+  /** The last increment's exemplar (OpenMetrics only). */
+  exemplar: Exemplar | undefined = undefined;
 
   constructor(readonly labels: Readonly<Record<string, string>>) {}
 
-  inc(by = 1): void {
+  inc(by = 1, exemplar?: Exemplar): void {
     this.value += by;
+    if (exemplar) this.exemplar = exemplar;
   }
 
   set(value: number): void {
@@ -49,8 +53,112 @@ export class CellMetric {
 
   async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
     const values: MetricValue<string>[] = [];
-    for (const { labels, value } of this.cells.values()) values.push({ labels, value });
+    for (const { labels, value, exemplar } of this.cells.values())
+      values.push(exemplar ? ({ labels, value, exemplar } as MetricValue<string>) : { labels, value });
     // The registry reads name, help, type and values; `collect` is part of prom-client's type only.
+    return { name: this.name, help: this.help, type: this.type as never, aggregator: this.aggregator, values, collect: () => undefined };
+  }
+
+  reset(): void {
+    this.cells.clear();
+  }
+}
+
+type HistogramValue = MetricValue<string> & {
+  metricName: string;
+  sharedLabels: Readonly<Record<string, string>>;
+  exemplar?: Exemplar;
+};
+
+type HistogramData = Omit<MetricObjectWithValues<MetricValue<string>>, 'values'> & { values: HistogramValue[] };
+
+/** One histogram series: counts per bucket (not cumulative), sum and count, and an exemplar per bucket. */
+export class HistogramCell {
+  sum = 0;
+  count = 0;
+  readonly counts: number[];
+  readonly exemplars: (Exemplar | undefined)[];
+
+  constructor(
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+    this.exemplars = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined);
+  }
+
+  observe(value: number, exemplar?: Exemplar): void {
+    let i = 0;
+    while (i < this.bounds.length && value > (this.bounds[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.sum += value;
+    this.count++;
+    // The exemplar goes on the bucket its value falls in, as OpenMetrics asks.
+    if (exemplar) this.exemplars[i] = exemplar;
+  }
+}
+
+/**
+ * A histogram of cells, like CellMetric: the caller holds the series, the registry reads
+ * them at scrape time in the shape prom-client's histograms give (`_bucket` with `le`,
+ * `_sum`, `_count`), exemplars on the buckets.
+ */
+export class CellHistogram {
+  readonly aggregator = 'sum' as const;
+  readonly type = 'histogram' as const;
+  private readonly cells = new Map<string, HistogramCell>();
+
+  constructor(
+    public name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  cell(values: readonly string[]): HistogramCell {
+    const key = values.join('\u0000');
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = new HistogramCell(Object.fromEntries(this.labelNames.map((n, i) => [n, values[i] as string])), this.buckets);
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  /** Values with each series' labels in `labels`, as prom-client's histograms give them (the HA snapshot reads these). */
+  async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    const data = this.forText();
+    const values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...sharedLabels, ...labels } }));
+    return { ...data, values };
+  }
+
+  /**
+   * What the registry renders: as prom-client does, a series' labels are `sharedLabels`, one
+   * object for all its lines, which the registry formats once (it caches by object).
+   */
+  async getForPromString(): Promise<HistogramData> {
+    return this.forText();
+  }
+
+  private forText(): HistogramData {
+    const values: HistogramValue[] = [];
+    const bucket = `${this.name}_bucket`;
+    const sum = `${this.name}_sum`;
+    const count = `${this.name}_count`;
+    for (const c of this.cells.values()) {
+      let acc = 0;
+      for (let i = 0; i <= this.buckets.length; i++) {
+        acc += c.counts[i] as number;
+        const le = i < this.buckets.length ? (this.buckets[i] as number) : '+Inf';
+        const exemplar = c.exemplars[i];
+        values.push({ metricName: bucket, labels: { le }, sharedLabels: c.labels, value: acc, ...(exemplar && { exemplar }) });
+      }
+      values.push({ metricName: sum, labels: {}, sharedLabels: c.labels, value: c.sum });
+      values.push({ metricName: count, labels: {}, sharedLabels: c.labels, value: c.count });
+    }
     return { name: this.name, help: this.help, type: this.type as never, aggregator: this.aggregator, values, collect: () => undefined };
   }
 

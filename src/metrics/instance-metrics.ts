@@ -1,9 +1,11 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { InstanceEvent } from '../nova/instance-event.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
 import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
-import { CellMetric } from './cells.js';
+import { CellHistogram, CellMetric } from './cells.js';
+import { exemplarOf, type Exemplar, type ExemplarSource } from './exemplars.js';
 import { Inventory, type InventoryState } from './inventory.js';
+import { NOVA_ACTIONS } from '../nova/actions.js';
 import { ChildCache } from './labels.js';
 
 export interface InstanceMetricsOptions {
@@ -12,8 +14,14 @@ export interface InstanceMetricsOptions {
   readonly actionTimeoutSeconds: number;
   /** Counts an instance or action not tracked because its table was full. */
   readonly trackedOverflow: Counter<'kind'>;
+  /** Nova's instance_usage_audit_period in seconds (0: audits expire nothing); see Inventory. */
+  readonly auditPeriodSeconds?: number;
+  /** Counts instances expired because no audit named them for two periods. */
+  readonly onExpired?: (count: number) => void;
   /** Epoch seconds: the ages of actions in flight are read against it. */
   readonly now: () => number;
+  /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
+  readonly exemplars?: boolean;
 }
 
 // Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
@@ -21,8 +29,8 @@ const ACTION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7
 const BUILD_BUCKETS = [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600];
 const PREFIX = 'openstack_notification_exporter_';
 
-type Inc = { inc(value?: number): void };
-type Observe = { observe(value: number): void };
+type Inc = { inc(value?: number, exemplar?: Exemplar): void };
+type Observe = { observe(value: number, exemplar?: Exemplar): void };
 
 /** Nova's instance facts → the instance metrics of the contract (DESIGN.md). */
 export class InstanceMetrics implements FactSink {
@@ -34,10 +42,14 @@ export class InstanceMetrics implements FactSink {
   private readonly actionDuration: ChildCache<Observe>;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
+  private readonly exemplars: boolean;
+  /** Actions shown at 0 while none is in flight: Nova's known ones, and every one started since (bounded labels). */
+  private readonly actionsAtZero = new Set(NOVA_ACTIONS);
 
   constructor(registry: Registry, options: InstanceMetricsOptions) {
     const registers = [registry];
     const { now } = options;
+    this.exemplars = options.exemplars ?? false;
     const tracker = new ActionTracker({
       maxTracked: options.maxTrackedActions,
       timeoutSeconds: options.actionTimeoutSeconds,
@@ -46,6 +58,10 @@ export class InstanceMetrics implements FactSink {
     const inventory = new Inventory({
       maxInstances: options.maxTrackedInstances,
       onOverflow: () => options.trackedOverflow.inc({ kind: 'instances' }),
+      auditPeriodSeconds: options.auditPeriodSeconds ?? 0,
+      ...(options.onExpired && { onExpired: options.onExpired }),
+      // nova/compute/manager.py _instance_usage_audit names the instances of its own host only.
+      unauditedStates: new Set(['shelved_offloaded']),
     });
     this.tracker = tracker;
     this.inventory = inventory;
@@ -73,23 +89,24 @@ export class InstanceMetrics implements FactSink {
       'Nova error notifications by event type and exception class (never the message).',
       ['event_type', 'exception', 'host'],
     );
-    const build = new Histogram({
-      name: 'openstack_instance_build_duration_seconds',
-      help: 'Time from instance creation to launch (launched_at − created_at) at create end.',
-      labelNames: ['host'] as const,
-      buckets: BUILD_BUCKETS,
-      registers,
-    });
-    this.buildDuration = new ChildCache<Observe>((v) => build.labels(...v));
-    const action = new Histogram({
-      name: 'openstack_instance_action_duration_seconds',
-      help: 'Time from an action start to its end (success), error, or expiry (timeout).',
-      labelNames: ['action', 'outcome', 'host'] as const,
-      buckets: ACTION_BUCKETS,
-      registers,
-    });
-    this.actionDuration = new ChildCache<Observe>((v) => action.labels(...v));
+    const histogram = (name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) => {
+      const h = new CellHistogram(name, help, labelNames, buckets, registry);
+      return new ChildCache<Observe>((v) => h.cell(v));
+    };
+    this.buildDuration = histogram(
+      'openstack_instance_build_duration_seconds',
+      'Time from instance creation to launch (launched_at − created_at) at create end.',
+      ['host'],
+      BUILD_BUCKETS,
+    );
+    this.actionDuration = histogram(
+      'openstack_instance_action_duration_seconds',
+      'Time from an action start to its end (success), error, or expiry (timeout).',
+      ['action', 'outcome', 'host'],
+      ACTION_BUCKETS,
+    );
     // Action labels are bounded before they reach the tracker, so its keys are label values.
+    const atZero = this.actionsAtZero;
     new Gauge({
       name: 'openstack_instance_actions_in_flight',
       help: 'Instance actions started and not yet ended.',
@@ -97,6 +114,7 @@ export class InstanceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const action of atZero) this.set({ action }, 0);
         for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.count);
       },
     });
@@ -107,6 +125,7 @@ export class InstanceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const action of atZero) this.set({ action }, 0);
         for (const [name, open] of tracker.inFlight(now())) this.set({ action: name }, open.oldestSeconds);
       },
     });
@@ -154,17 +173,21 @@ export class InstanceMetrics implements FactSink {
     const n = facts.notification;
     // Nova's own clock orders and times events; the arrival time stands in when it has none.
     const at = n.timestampSeconds ?? facts.receivedAt;
+    const source: ExemplarSource | undefined = this.exemplars
+      ? { requestId: n.requestId ?? e.requestId, idLabel: 'instance_id', id: e.instanceId, at }
+      : undefined;
     if (e.stateTransition) this.stateTransitions.get(e.stateTransition.from, e.stateTransition.to, e.host).inc();
     if (e.taskStateTransition) this.taskStateTransitions.get(e.taskStateTransition.from, e.taskStateTransition.to, e.host).inc();
-    if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc();
+    if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc(1, exemplarOf(source, 1));
     if (e.action && e.phase) {
       this.actions.get(e.action, e.phase, e.host).inc();
-      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt);
+      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt, source);
     }
-    if (e.buildDurationSeconds !== undefined) this.buildDuration.get(e.host).observe(e.buildDurationSeconds);
+    if (e.buildDurationSeconds !== undefined)
+      this.buildDuration.get(e.host).observe(e.buildDurationSeconds, exemplarOf(source, e.buildDurationSeconds));
     if (e.instanceId && e.state) {
       if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
-      else this.inventory.observe(e.instanceId, e.state, e.host, at);
+      else this.inventory.observe(e.instanceId, e.state, e.host, at, e.isAudit);
     }
   }
 
@@ -174,18 +197,21 @@ export class InstanceMetrics implements FactSink {
    */
   expire(now: number): void {
     for (const f of this.tracker.expire(now)) this.observeFinished(f);
+    this.inventory.expire();
   }
 
-  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number): void {
+  /** The notification that completes a pair gives the duration its exemplar. */
+  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number, source: ExemplarSource | undefined): void {
     const action = e.action as string;
+    if (e.phase === 'start') this.actionsAtZero.add(action);
     const done =
       e.phase === 'start'
         ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })
         : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, receivedAt);
-    if (done) this.observeFinished(done);
+    if (done) this.observeFinished(done, source);
   }
 
-  private observeFinished(f: FinishedAction): void {
-    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds);
+  private observeFinished(f: FinishedAction, source?: ExemplarSource): void {
+    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds, exemplarOf(source, f.durationSeconds));
   }
 }

@@ -10,11 +10,15 @@
  * expire(), which the caller runs (on a timer or before a scrape): collecting a metric here
  * only reads.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ResourceFact } from '../mapping/facts.js';
+import type { KnownAction } from '../mapping/known-actions.js';
 import type { Facts, FactSink } from '../pipeline/facts.js';
 import { ActionTracker, type FinishedAction, type TrackerState } from './action-tracker.js';
+import { CellHistogram, CellMetric, type Cell, type HistogramCell } from './cells.js';
+import { exemplarOf, type ExemplarSource } from './exemplars.js';
 import { Inventory, type InventoryState } from './inventory.js';
+import { ChildCache } from './labels.js';
 
 export interface ResourceMetricsOptions {
   readonly maxTrackedActions: number;
@@ -24,6 +28,14 @@ export interface ResourceMetricsOptions {
   readonly onOverflow: (kind: 'resource_actions' | 'resources') => void;
   /** Wall clock, epoch seconds: for facts without a time of their own and for ages. */
   readonly now: () => number;
+  /** The actions the mapping knows, shown at 0 in the in-flight gauges while none runs. */
+  readonly knownActions?: readonly KnownAction[];
+  /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
+  readonly exemplars?: boolean;
+  /** The audits' period in seconds (volume.exists, ...; 0: audits expire nothing); see Inventory. */
+  readonly auditPeriodSeconds?: number;
+  /** Counts resources expired because no audit named them for two periods. */
+  readonly onExpired?: (count: number) => void;
 }
 
 // Volumes attach in seconds, stacks and bare metal deploys take up to hours.
@@ -34,11 +46,13 @@ const SEP = '\u0000';
 
 export class ResourceMetrics implements FactSink {
   private readonly actions: Counter<'service' | 'resource' | 'action' | 'phase' | 'host'>;
-  private readonly duration: Histogram<'service' | 'resource' | 'action' | 'outcome'>;
-  private readonly errors: Counter<'service' | 'event_type' | 'exception'>;
+  private readonly duration: ChildCache<HistogramCell>;
+  private readonly errors: ChildCache<Cell>;
   private readonly authentications: Counter<'outcome'>;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
+  /** Tracker keys shown at 0 while none is in flight: the mapping's known actions, and every one started since. */
+  private readonly actionsAtZero: Set<string>;
 
   constructor(
     registry: Registry,
@@ -53,8 +67,11 @@ export class ResourceMetrics implements FactSink {
     const inventory = (this.inventory = new Inventory({
       maxInstances: options.maxResources,
       onOverflow: () => options.onOverflow('resources'),
+      auditPeriodSeconds: options.auditPeriodSeconds ?? 0,
+      ...(options.onExpired && { onExpired: options.onExpired }),
     }));
     const { now } = options;
+    const atZero = (this.actionsAtZero = new Set((options.knownActions ?? []).map((a) => actionKey(a.service, a.resource, a.action))));
 
     this.actions = new Counter({
       name: 'openstack_resource_actions_total',
@@ -62,13 +79,15 @@ export class ResourceMetrics implements FactSink {
       labelNames: ['service', 'resource', 'action', 'phase', 'host'] as const,
       registers,
     });
-    this.duration = new Histogram({
-      name: 'openstack_resource_action_duration_seconds',
-      help: "Time from an action's start to its end (success) or error on the same resource, by the notifications' own clocks, or to its expiry (timeout).",
-      labelNames: ['service', 'resource', 'action', 'outcome'] as const,
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    // Cells (no label hashing) that carry exemplars, as the instance metrics' do.
+    const duration = new CellHistogram(
+      'openstack_resource_action_duration_seconds',
+      "Time from an action's start to its end (success) or error on the same resource, by the notifications' own clocks, or to its expiry (timeout).",
+      ['service', 'resource', 'action', 'outcome'],
+      DURATION_BUCKETS,
+      registry,
+    );
+    this.duration = new ChildCache((v) => duration.cell(v));
     new Gauge({
       name: 'openstack_resource_actions_in_flight',
       help: 'Resource actions started and not yet ended (nor expired).',
@@ -76,6 +95,7 @@ export class ResourceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const key of atZero) this.set(actionLabels(key), 0);
         for (const [key, { count }] of tracker.inFlight(now())) this.set(actionLabels(key), count);
       },
     });
@@ -86,6 +106,7 @@ export class ResourceMetrics implements FactSink {
       registers,
       collect() {
         this.reset();
+        for (const key of atZero) this.set(actionLabels(key), 0);
         for (const [key, { oldestSeconds }] of tracker.inFlight(now())) this.set(actionLabels(key), oldestSeconds);
       },
     });
@@ -102,12 +123,14 @@ export class ResourceMetrics implements FactSink {
         }
       },
     });
-    this.errors = new Counter({
-      name: 'openstack_resource_errors_total',
-      help: 'Error notifications of services other than Nova, by event type and exception class (never the message).',
-      labelNames: ['service', 'event_type', 'exception'] as const,
-      registers,
-    });
+    const errors = new CellMetric(
+      'openstack_resource_errors_total',
+      'Error notifications of services other than Nova, by event type and exception class (never the message).',
+      'counter',
+      ['service', 'event_type', 'exception'],
+      registry,
+    );
+    this.errors = new ChildCache((v) => errors.cell(v));
     this.authentications = new Counter({
       name: 'openstack_identity_authentications_total',
       help: "Keystone authentications (CADF identity.authenticate) by outcome. Keystone's default opt-out sends failures only.",
@@ -118,22 +141,32 @@ export class ResourceMetrics implements FactSink {
   }
 
   record(facts: Facts): void {
-    for (const fact of facts.resources) this.recordFact(fact);
+    const { requestId, timestampSeconds } = facts.notification;
+    const at = timestampSeconds ?? facts.receivedAt;
+    // An error fact names no resource itself: the one its notification's action is about.
+    const actionId = facts.resources.find((f) => f.kind === 'action')?.resourceId;
+    for (const fact of facts.resources) {
+      const source: ExemplarSource | undefined =
+        this.options.exemplars && (fact.kind === 'action' || fact.kind === 'error')
+          ? { requestId, idLabel: 'resource_id', id: fact.kind === 'action' ? fact.resourceId : actionId, at }
+          : undefined;
+      this.recordFact(fact, source);
+    }
   }
 
-  /** One bounded fact. */
-  recordFact(fact: ResourceFact): void {
+  /** One bounded fact; `source` gives the exemplar of an error or of the duration it completes. */
+  recordFact(fact: ResourceFact, source?: ExemplarSource): void {
     switch (fact.kind) {
       case 'action':
-        return this.recordAction(fact);
+        return this.recordAction(fact, source);
       case 'status':
-        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now());
+        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now(), fact.audit);
         return;
       case 'removed':
         this.inventory.remove(resourceKey(fact), fact.at ?? this.options.now());
         return;
       case 'error':
-        this.errors.inc({ service: fact.service, event_type: fact.eventType, exception: fact.exception });
+        this.errors.get(fact.service, fact.eventType, fact.exception).inc(1, exemplarOf(source, 1));
         return;
       case 'authentication':
         this.authentications.inc({ outcome: fact.outcome });
@@ -153,6 +186,7 @@ export class ResourceMetrics implements FactSink {
   /** Ends the starts older than the timeout as `timeout` outcomes. */
   expire(now: number = this.options.now()): void {
     for (const f of this.tracker.expire(now)) this.observe(f);
+    this.inventory.expire();
   }
 
   get trackedActions(): number {
@@ -163,24 +197,30 @@ export class ResourceMetrics implements FactSink {
     return this.inventory.size;
   }
 
-  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>): void {
+  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>, source: ExemplarSource | undefined): void {
     const { service, resource, action, phase, host } = fact;
     this.actions.inc({ service, resource, action, phase, host });
     if (fact.resourceId === undefined) return;
     const now = this.options.now();
     const at = fact.at ?? now;
     const id = resourceKey({ service, resource, resourceId: fact.resourceId });
-    const key = `${service}${SEP}${resource}${SEP}${action}`;
+    const key = actionKey(service, resource, action);
+    if (phase === 'start') this.actionsAtZero.add(key);
     const done =
       phase === 'start'
         ? this.tracker.start({ instanceId: id, action: key, host, startedAt: at, requestId: undefined })
         : this.tracker.finish(id, key, at, phase === 'end' ? 'success' : 'error', undefined, now);
-    if (done) this.observe(done);
+    if (done) this.observe(done, source);
   }
 
-  private observe(f: FinishedAction): void {
-    this.duration.observe({ ...actionLabels(f.action), outcome: f.outcome }, f.durationSeconds);
+  private observe(f: FinishedAction, source?: ExemplarSource): void {
+    const { service, resource, action } = actionLabels(f.action);
+    this.duration.get(service, resource, action, f.outcome).observe(f.durationSeconds, exemplarOf(source, f.durationSeconds));
   }
+}
+
+function actionKey(service: string, resource: string, action: string): string {
+  return `${service}${SEP}${resource}${SEP}${action}`;
 }
 
 function actionLabels(key: string): { service: string; resource: string; action: string } {

@@ -4,6 +4,7 @@ import { BOUNDED_LABELS } from './labels.js';
 
 export const SELF_PREFIX = 'openstack_notification_exporter_';
 export const TRACKED_KINDS = ['instances', 'actions', 'resources', 'resource_actions'] as const;
+export const INVENTORY_KINDS = ['instances', 'resources'] as const;
 
 /**
  * The exporter's view of its own counting: what came in, what it had to drop and which
@@ -15,6 +16,7 @@ export class SelfMetrics {
   readonly dropped: Counter<'reason'>;
   readonly labelOverflow: Counter<'label'>;
   readonly trackedOverflow: Counter<'kind'>;
+  readonly inventoryExpired: Counter<'kind'>;
 
   constructor(registry: Registry, version: string) {
     const registers = [registry];
@@ -50,6 +52,13 @@ export class SelfMetrics {
       registers,
     });
     for (const kind of TRACKED_KINDS) this.trackedOverflow.inc({ kind }, 0);
+    this.inventoryExpired = new Counter({
+      name: `${SELF_PREFIX}inventory_expired_total`,
+      help: 'Instances or resources taken out of the inventory because no audit (exists) named them for two audit periods: their deletion was missed.',
+      labelNames: ['kind'] as const,
+      registers,
+    });
+    for (const kind of INVENTORY_KINDS) this.inventoryExpired.inc({ kind }, 0);
   }
 
   drop(reason: DropReason): void {

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { splitPublisherId } from '../oslo/publisher-id.js';
 import { parseOpenStackTime } from '../oslo/time.js';
 import { normalizePriority } from '../oslo/priority.js';
+import { requestIdOf } from '../oslo/request-id.js';
 import { OSLO_MESSAGE_KEY } from '../oslo/wire.js';
 import type { DecodeResult, DropReason, Notification } from './notification.js';
 
@@ -62,6 +63,7 @@ export function fromInner(inner: JsonObject, envelope: 'v1' | 'v2', exchange = '
     publisherId,
     publisher: service,
     host: host ?? payloadHost(payload) ?? 'unknown',
+    requestId: requestIdOf(inner['_context_request_id'] ?? (isObject(inner['ctxt']) ? inner['ctxt']['request_id'] : undefined)),
     timestampSeconds: parseOpenStackTime(inner['timestamp'] ?? metadata?.['timestamp']),
     format: isObject(payload['nova_object.data']) ? 'versioned' : 'legacy',
     envelope,

@@ -31,6 +31,8 @@ export interface Notification {
   readonly publisher: string;
   /** Host part of publisher_id, else the payload's host, else `unknown`. */
   readonly host: string;
+  /** The request behind it (`_context_request_id`, a listener's `ctxt.request_id`): `req-<uuid>`, else undefined. */
+  readonly requestId: string | undefined;
   /** oslo `timestamp` as epoch seconds (naive UTC on the wire); undefined if absent or unparseable. */
   readonly timestampSeconds: number | undefined;
   readonly format: PayloadFormat;

@@ -31,6 +31,7 @@ export function facts(n: Partial<Notification> = {}, instance: Partial<InstanceE
       publisherId: 'compute.cmp-1',
       publisher: 'compute',
       host: 'cmp-1',
+      requestId: undefined,
       timestampSeconds: undefined,
       format: 'legacy',
       envelope: 'v2',

@@ -36,7 +36,15 @@ export interface RunningPrometheus {
   /** Range query over the last `seconds`. */
   queryRange(expr: string, seconds: number, stepSeconds: number): Promise<QueryResult>;
   alertingRules(): Promise<AlertingRule[]>;
+  /** /api/v1/query_exemplars over the last `seconds` (and a minute ahead); needs the exemplar-storage feature. */
+  exemplars(expr: string, seconds: number): Promise<ExemplarResult>;
   stop(): Promise<void>;
+}
+
+export interface ExemplarResult {
+  status: 'success' | 'error';
+  error?: string;
+  data?: { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[];
 }
 
 export interface PrometheusOptions {
@@ -49,6 +57,8 @@ export interface PrometheusOptions {
   readonly scrape?: Readonly<Record<string, unknown>>;
   /** Prometheus's `alerting:` section, to send alerts to an Alertmanager. */
   readonly alerting?: Readonly<Record<string, unknown>>;
+  /** --enable-feature values, e.g. exemplar-storage. */
+  readonly features?: readonly string[];
 }
 
 /**
@@ -93,6 +103,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(options.features?.length ? [`--enable-feature=${options.features.join(',')}`] : []),
     ],
     dir,
     `${url}/-/ready`,
@@ -108,6 +119,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     queryRange: (expr, seconds, stepSeconds) => {
       const end = Date.now() / 1000;
       return api('query_range', { query: expr, start: String(end - seconds), end: String(end), step: String(stepSeconds) });
+    },
+    async exemplars(expr, seconds) {
+      const end = Date.now() / 1000 + 60;
+      const res = await fetch(`${url}/api/v1/query_exemplars`, {
+        method: 'POST',
+        body: new URLSearchParams({ query: expr, start: String(end - 60 - seconds), end: String(end) }),
+      });
+      return (await res.json()) as ExemplarResult;
     },
     async alertingRules() {
       const res = await fetch(`${url}/api/v1/rules?type=alert`);

@@ -26,7 +26,7 @@ const BAD: Record<string, [string, string]> = {
   'rules not a list': ['rules: {}\n', "mapping file my.yaml: key 'rules': expected a list of rules"],
   'an unknown rule key': [
     `${ok}    metric: x\n`,
-    "mapping file my.yaml: rule 1 (r1): key 'metric': unknown key (known: name, event_type, exchange, publisher, service, resource, action, phase, resource_id, status, host, exception, outcome, removes, audit, disabled)",
+    "mapping file my.yaml: rule 1 (r1): key 'metric': unknown key (known: name, event_type, exchange, publisher, service, resource, action, phase, actions, resource_id, status, host, exception, outcome, removes, audit, disabled)",
   ],
   'no name': ['rules:\n  - event_type: a.b\n', "mapping file my.yaml: rule 1: key 'name': required, a string"],
   'a bad glob': [

@@ -12,6 +12,7 @@ const options = (over: Partial<TailFormatOptions> = {}): TailFormatOptions => ({
   eventTypes: [],
   priorities: [],
   hosts: [],
+  requestIds: [],
   showSecrets: false,
   maxMessageBytes: 1024 * 1024,
   ...over,
@@ -183,6 +184,28 @@ describe('filters', () => {
     assert.equal(render(fromApi, { hosts: ['CTL-*'] }).kind, 'print');
     assert.equal(render(fromApi, { hosts: ['cmp-0?'] }).kind, 'print');
     assert.equal(render(fromApi, { hosts: ['cmp-1*'] }).kind, 'filtered');
+  });
+
+  test('--tail.request-id keeps the notifications of that request (the context id, or the versioned payload id)', () => {
+    const id = 'req-0c1f3a52-9d2e-4b8a-a6f1-3e5d7c9b1a20';
+    const c = buildConfig({ 'tail.request-id': [id.toUpperCase()] }, {}, { command: 'tail' });
+    assert.deepEqual(c.tail.requestIds, [id]);
+    const ofRequest = (requestId: string) => ({
+      event_type: 'compute.instance.update',
+      priority: 'INFO',
+      _context_request_id: requestId,
+      payload: {},
+    });
+    assert.equal(render(ofRequest(id), { requestIds: c.tail.requestIds }).kind, 'print');
+    assert.equal(render(ofRequest('req-11111111-2222-4333-8444-555555555555'), { requestIds: c.tail.requestIds }).kind, 'filtered');
+    assert.equal(render({ event_type: 'x', priority: 'INFO' }, { requestIds: c.tail.requestIds }).kind, 'filtered');
+    const versioned = {
+      event_type: 'instance.update',
+      priority: 'INFO',
+      payload: { 'nova_object.name': 'InstanceUpdatePayload', 'nova_object.data': { uuid: 'i', request_id: id } },
+    };
+    assert.equal(render(versioned, { requestIds: c.tail.requestIds }).kind, 'print');
+    assert.throws(() => buildConfig({ 'tail.request-id': ['12345'] }, {}, { command: 'tail' }), /--tail.request-id.*req- and a UUID/);
   });
 
   test('globMatch', () => {
