@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { MappingError } from './errors.js';
-import { compileGlob, type CompiledGlob } from './glob.js';
+import { compileGlob } from './glob.js';
 import { parsePath, type Path } from './paths.js';
 import type { Rule, Template, TemplateVar, ValueSpec } from './rule.js';
 
@@ -139,7 +139,7 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
   const eventTypes = stringList(raw, 'event_type', fail, true).map(
     (g) => compileGlob(g) ?? fail('event_type', `'${g}' is not a glob of dot-separated segments (letters, digits, _ - : and *)`),
   );
-  const captures = Math.min(...eventTypes.map(captureCount));
+  const captures = eventTypes.reduce((least, g) => Math.min(least, g.captures), Infinity);
   const service = raw['service'];
   if (typeof service !== 'string' || !SERVICE.test(service)) fail('service', 'required, lower-case letters, digits, _ and - (e.g. cinder)');
   const value = (key: string, kind: 'template' | 'path'): ValueSpec | undefined =>
@@ -269,10 +269,6 @@ function parseTemplate(text: string, captures: number, fail: (what: string) => n
 function parsePathOrFail(raw: unknown, fail: (what: string) => never): Path {
   if (typeof raw !== 'string') return fail('a payload path must be a string');
   return parsePath(raw) ?? fail(`'${raw}' is not a payload path (a.b.c)`);
-}
-
-function captureCount(glob: CompiledGlob): number {
-  return glob.source.split('*').length - 1;
 }
 
 function stringList(raw: Json, key: string, fail: (key: string, what: string) => never, required: boolean): string[] {

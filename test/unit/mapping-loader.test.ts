@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   BUILTIN_MAPPING_DIR,
+  candidateRules,
   compileMapping,
   loadMappings,
   MappingError,
@@ -161,7 +162,7 @@ describe('built-in mapping and operator files', () => {
     );
     const merged = loadMappings(BUILTIN_MAPPING_DIR, file);
     assert.equal(merged[0]?.name, 'my-volume');
-    assert.equal(compileMapping(merged).byPrefix.get('volume')?.[0]?.name, 'my-volume');
+    assert.equal(candidateRules(compileMapping(merged), 'volume.create.end')[0]?.name, 'my-volume');
   });
 
   test('disabled: true switches a built-in rule off; naming no built-in rule is an error', () => {
