@@ -7,6 +7,7 @@ import {
   BUILTIN_MAPPING_DIR,
   candidateRules,
   compileMapping,
+  loadMappingFile,
   loadMappings,
   MappingError,
   parseMappingFile,
@@ -134,6 +135,15 @@ describe('built-in mapping and operator files', () => {
     writeFileSync(path, text);
     return path;
   };
+
+  test('anchors merged into thousands of rules load: aliases are bounded by what they expand to, not counted', () => {
+    const rules = Array.from({ length: 5000 }, (_, i) => `  - { <<: *base, name: r${i}, event_type: svc${i}.thing.*.end }`);
+    const file = write(
+      'merged.yaml',
+      ['x-base: &base { service: s, resource: r, action: create, phase: end }', 'rules:', ...rules, ''].join('\n'),
+    );
+    assert.equal(loadMappingFile(file).length, 5000);
+  });
 
   test('the built-in files load and cover every service but Nova', () => {
     const rules = loadMappings(BUILTIN_MAPPING_DIR);
