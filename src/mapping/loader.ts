@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document } from 'yaml';
 import { MappingError } from './errors.js';
 import { compileGlob } from './glob.js';
 import { parsePath, type Path } from './paths.js';
