@@ -5,6 +5,7 @@ import { ActionTracker, type FinishedAction, type TrackerState } from './action-
 import { CellMetric } from './cells.js';
 import { Inventory, type InventoryState } from './inventory.js';
 import { ChildCache } from './labels.js';
+import type { TimeRejection } from '../pipeline/time-window.js';
 
 export interface InstanceMetricsOptions {
   readonly maxTrackedInstances: number;
@@ -12,8 +13,10 @@ export interface InstanceMetricsOptions {
   readonly actionTimeoutSeconds: number;
   /** Counts an instance or action not tracked because its table was full. */
   readonly trackedOverflow: Counter<'kind'>;
-  /** Epoch seconds: the ages of actions in flight are read against it. */
+  /** Epoch seconds, the stream's clock: the ages of actions in flight are read against it. */
   readonly now: () => number;
+  /** A payload time (created_at, launched_at) outside the time window: not used. */
+  readonly onTimeRejected: (reason: TimeRejection) => void;
 }
 
 // Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
@@ -26,6 +29,7 @@ type Observe = { observe(value: number): void };
 
 /** Nova's instance facts → the instance metrics of the contract (DESIGN.md). */
 export class InstanceMetrics implements FactSink {
+  private readonly onTimeRejected: (reason: TimeRejection) => void;
   private readonly stateTransitions: ChildCache<Inc>;
   private readonly taskStateTransitions: ChildCache<Inc>;
   private readonly actions: ChildCache<Inc>;
@@ -49,6 +53,7 @@ export class InstanceMetrics implements FactSink {
     });
     this.tracker = tracker;
     this.inventory = inventory;
+    this.onTimeRejected = options.onTimeRejected;
     const counter = (name: string, help: string, labelNames: readonly string[]) => {
       const c = new CellMetric(name, help, 'counter', labelNames, registry);
       return new ChildCache<Inc>((v) => c.cell(v));
@@ -152,16 +157,17 @@ export class InstanceMetrics implements FactSink {
     const e = facts.instance;
     if (!e) return;
     const n = facts.notification;
-    // Nova's own clock orders and times events; the arrival time stands in when it has none.
-    const at = n.timestampSeconds ?? facts.receivedAt;
+    // Nova's own clock orders and times events; the stream's stands in when it has no usable one.
+    const at = n.timestampSeconds ?? facts.streamTime;
     if (e.stateTransition) this.stateTransitions.get(e.stateTransition.from, e.stateTransition.to, e.host).inc();
     if (e.taskStateTransition) this.taskStateTransitions.get(e.taskStateTransition.from, e.taskStateTransition.to, e.host).inc();
     if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc();
     if (e.action && e.phase) {
       this.actions.get(e.action, e.phase, e.host).inc();
-      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt);
+      if (e.instanceId) this.pair(e, e.instanceId, at, facts.streamTime);
     }
     if (e.buildDurationSeconds !== undefined) this.buildDuration.get(e.host).observe(e.buildDurationSeconds);
+    if (e.rejectedTime !== undefined) this.onTimeRejected(e.rejectedTime);
     if (e.instanceId && e.state) {
       if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
       else this.inventory.observe(e.instanceId, e.state, e.host, at);
@@ -169,19 +175,19 @@ export class InstanceMetrics implements FactSink {
   }
 
   /**
-   * Starts older than the action timeout end as `timeout`. Called on a timer by the
-   * composition root, not from a collect(): a scrape only reads.
+   * Starts older than the action timeout end as `timeout`, by the stream's clock (`now`).
+   * Called on a timer by the composition root, not from a collect(): a scrape only reads.
    */
   expire(now: number): void {
     for (const f of this.tracker.expire(now)) this.observeFinished(f);
   }
 
-  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number): void {
+  private pair(e: InstanceEvent, instanceId: string, at: number, streamTime: number): void {
     const action = e.action as string;
     const done =
       e.phase === 'start'
         ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })
-        : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, receivedAt);
+        : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, streamTime);
     if (done) this.observeFinished(done);
   }
 

@@ -22,7 +22,7 @@ export interface ResourceMetricsOptions {
   readonly maxResources: number;
   /** A start (or held end) evicted, or a resource not kept, because its cap was reached. */
   readonly onOverflow: (kind: 'resource_actions' | 'resources') => void;
-  /** Wall clock, epoch seconds: for facts without a time of their own and for ages. */
+  /** The stream's clock, epoch seconds: for ages, and for facts without a time of their own when recorded alone. */
   readonly now: () => number;
 }
 
@@ -118,19 +118,19 @@ export class ResourceMetrics implements FactSink {
   }
 
   record(facts: Facts): void {
-    for (const fact of facts.resources) this.recordFact(fact);
+    for (const fact of facts.resources) this.recordFact(fact, facts.streamTime);
   }
 
-  /** One bounded fact. */
-  recordFact(fact: ResourceFact): void {
+  /** One bounded fact; streamTime stands in for a fact without a usable time of its own. */
+  recordFact(fact: ResourceFact, streamTime: number = this.options.now()): void {
     switch (fact.kind) {
       case 'action':
-        return this.recordAction(fact);
+        return this.recordAction(fact, streamTime);
       case 'status':
-        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now());
+        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? streamTime);
         return;
       case 'removed':
-        this.inventory.remove(resourceKey(fact), fact.at ?? this.options.now());
+        this.inventory.remove(resourceKey(fact), fact.at ?? streamTime);
         return;
       case 'error':
         this.errors.inc({ service: fact.service, event_type: fact.eventType, exception: fact.exception });
@@ -163,11 +163,10 @@ export class ResourceMetrics implements FactSink {
     return this.inventory.size;
   }
 
-  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>): void {
+  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>, now: number): void {
     const { service, resource, action, phase, host } = fact;
     this.actions.inc({ service, resource, action, phase, host });
     if (fact.resourceId === undefined) return;
-    const now = this.options.now();
     const at = fact.at ?? now;
     const id = resourceKey({ service, resource, resourceId: fact.resourceId });
     const key = `${service}${SEP}${resource}${SEP}${action}`;
