@@ -51,3 +51,40 @@ test('a backlog four hours old, drained after a restart, pairs every start with 
     await vhost.remove();
   }
 });
+
+test("starts drained, the expiry timer run, then their ends: the stream's clock keeps them in flight until they pair", async () => {
+  const vhost = await createVhost();
+  const broker = await TestBroker.open(vhost.url);
+  const exporter = await runExporter({
+    'amqp.url': vhost.url,
+    'amqp.queue': 'q-backlog-timer',
+    'metrics.action-timeout-seconds': String(3 * 3600),
+  });
+  try {
+    await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
+    const now = Date.now() / 1000;
+    const inner = (action: string, event: string, i: number, at: number) => ({
+      message_id: `${action}-${event}-${i}`,
+      event_type: `compute.instance.${action}.${event}`,
+      priority: 'INFO',
+      publisher_id: 'compute.cmp-1',
+      timestamp: stamp(at),
+      payload: { instance_id: `i-${i}`, host: 'cmp-1', state: 'active' },
+    });
+    // A canary eight hours old: by the stream's clock (four hours ago, once the starts are in)
+    // it is past the timeout, so its expiry shows that the timer has run after the starts.
+    broker.publishOslo('nova', inner('rebuild', 'start', 0, now - 8 * 3600));
+    const pairs = 50;
+    for (let i = 0; i < pairs; i++) broker.publishOslo('nova', inner('reboot', 'start', i, now - 4 * 3600 + i));
+    const count = async (action: string, outcome: string) =>
+      valueOf(await exporter.scrape(), 'openstack_instance_action_duration_seconds_count', { action, outcome, host: 'cmp-1' }) ?? 0;
+    await eventually(async () => assert.equal(await count('rebuild', 'timeout'), 1), 30_000);
+    for (let i = 0; i < pairs; i++) broker.publishOslo('nova', inner('reboot', 'end', i, now - 4 * 3600 + i + 20));
+    await eventually(async () => assert.equal(await count('reboot', 'success'), pairs), 30_000);
+    assert.equal(await count('reboot', 'timeout'), 0);
+  } finally {
+    await exporter.stop();
+    await broker.close();
+    await vhost.remove();
+  }
+});
