@@ -11,6 +11,7 @@ import { compileGlob, type CompiledGlob } from '../../src/mapping/glob.js';
 import { compileMapping, loadMappings, parseMappingFile } from '../../src/mapping/index.js';
 import type { Rule } from '../../src/mapping/rule.js';
 import { classifyNovaError } from '../../src/nova/exception-templates.js';
+import { countingPipeline } from '../support/pipeline.js';
 
 const MAX_ITEM_MS = 50;
 const MAX_TOTAL_MS = 20_000;
@@ -151,4 +152,12 @@ describe('hostile input', () => {
     assert.equal(compiled?.byPrefix.size, 16_000);
     assert.equal(compiled?.unprefixed.length, 16_000);
   });
+});
+
+test('names a sender chose are escaped in the metrics text: a quote, a backslash or a newline cannot forge a series', async () => {
+  const p = countingPipeline();
+  p.feed({ event_type: 'x"} 1\nforged_total{a="\\', priority: 'INFO', publisher_id: 'compute.h1', payload: {} });
+  const text = await p.registry.metrics();
+  assert.ok(!text.split('\n').some((line) => line.startsWith('forged_total')), text);
+  assert.ok(text.includes('event_type="x\\"} 1\\nforged_total{a=\\"\\\\"'), text);
 });
