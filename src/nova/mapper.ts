@@ -29,29 +29,21 @@ export function novaMapper(
   instanceFormat: PayloadFormat,
   timeWindow: TimeWindow,
 ): (n: Notification, receivedAt: number) => InstanceEvent | undefined {
-  return (n, receivedAt) =>
-    n.format === instanceFormat ? instanceEvent(n, { window: timeWindow, reference: n.timestampSeconds ?? receivedAt }) : undefined;
-}
-
-/** The payload's own times (created_at, launched_at) are used only inside this window around the reference. */
-export interface PayloadTimes {
-  readonly window: TimeWindow;
-  /** Epoch seconds: the notification's (usable) time, else when it was received. */
-  readonly reference: number;
+  return (n, receivedAt) => (n.format === instanceFormat ? instanceEvent(n, timeWindow, n.timestampSeconds ?? receivedAt) : undefined);
 }
 
 /**
  * Nova notification → the facts the instance metrics need, the same for both formats.
  * undefined for anything that is neither an instance event nor a Nova error.
  */
-export function instanceEvent(n: Notification, times?: PayloadTimes): InstanceEvent | undefined {
+export function instanceEvent(n: Notification, window?: TimeWindow, reference = 0): InstanceEvent | undefined {
   const name = instanceEventName(n);
   const isError = n.priority === 'ERROR' || name?.phase === 'error';
   if (!name && !(isError && NOVA_PREFIXES.some((p) => n.eventType.startsWith(p)))) return undefined;
 
   const data = n.format === 'versioned' ? versionedData(n.payload) : n.payload;
   const transitions = n.format === 'versioned' ? versionedTransitions(data) : legacyTransitions(n, data);
-  const build = name?.action === 'create' && name.phase === 'end' ? buildDuration(data, times) : undefined;
+  const build = name?.action === 'create' && name.phase === 'end' ? buildDuration(data, window, reference) : undefined;
   return {
     instanceId: str(data['uuid']) ?? str(data['instance_id']) ?? str(data['instance_uuid']),
     host: payloadHost(n.payload) ?? n.host,
@@ -167,13 +159,17 @@ function className(value: unknown): string {
   return typeof value === 'string' && EXCEPTION_CLASS.test(value) ? value : 'unknown';
 }
 
-/** launched_at − created_at; or why one of them is not used, when it lies outside the window. */
-function buildDuration(data: JsonObject, times: PayloadTimes | undefined): number | TimeRejection | undefined {
+/**
+ * launched_at − created_at; or why one of them is not used, when it lies outside the window
+ * around `reference` (the notification's usable time, else when it was received). Without a
+ * window (tail, the mapping command), as read.
+ */
+function buildDuration(data: JsonObject, window: TimeWindow | undefined, reference: number): number | TimeRejection | undefined {
   const created = parseOpenStackTime(data['created_at']);
   const launched = parseOpenStackTime(data['launched_at']);
   if (created === undefined || launched === undefined) return undefined;
-  if (times) {
-    const rejected = judgeTime(created, times.reference, times.window) ?? judgeTime(launched, times.reference, times.window);
+  if (window) {
+    const rejected = judgeTime(created, reference, window) ?? judgeTime(launched, reference, window);
     if (rejected !== undefined) return rejected;
   }
   if (launched < created) return undefined;
