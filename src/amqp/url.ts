@@ -38,11 +38,12 @@ export function parseBrokerUrl(url: string): BrokerAddress {
     throw new UrlError(`scheme ${scheme.slice(0, 20)}// is not supported: use amqp://, amqps:// or rabbit://`);
   }
   let rest = url.slice(schemeEnd + 3);
-  let query = '';
-  const q = rest.indexOf('?');
-  if (q >= 0) [rest, query] = [rest.slice(0, q), rest.slice(q + 1)];
-  // The vhost starts at the first '/' after the last '@' (a password may hold '/' only URL-encoded).
+  // Credentials run to the last '@', so a '?', '/', '#' or '@' before it belongs to a user or
+  // password (unencoded, as operators paste them) and never starts the query or the vhost.
   const lastAt = rest.lastIndexOf('@');
+  let query = '';
+  const q = rest.indexOf('?', lastAt + 1);
+  if (q >= 0) [rest, query] = [rest.slice(0, q), rest.slice(q + 1)];
   const slash = rest.indexOf('/', lastAt + 1);
   const hostList = slash >= 0 ? rest.slice(0, slash) : rest;
   const path = slash >= 0 ? rest.slice(slash + 1) : '';
@@ -52,7 +53,16 @@ export function parseBrokerUrl(url: string): BrokerAddress {
   const tls = SCHEMES[scheme] === true || sslParam === '1' || sslParam?.toLowerCase() === 'true';
   const defaultPort = tls ? 5671 : 5672;
   if (hostList.length === 0) throw new UrlError('no host given');
-  const hosts = hostList.split(',').map((h) => parseHost(h, defaultPort));
+  const parts = hostList.split(',');
+  // A ',' is the one character a password cannot hold unencoded: it splits the host list, and
+  // the part before it would read as a host. Said without quoting either part.
+  const missing = lastAt >= 0 ? parts.findIndex((h) => !h.includes('@')) : -1;
+  if (missing >= 0) {
+    throw new UrlError(
+      `host ${missing + 1} of ${parts.length} has no user:password@ but another has: a ',' in a user or password must be percent-encoded (%2C)`,
+    );
+  }
+  const hosts = parts.map((h) => parseHost(h, defaultPort));
   return { tls, vhost: path === '' ? '/' : decode(path, 'vhost'), hosts };
 }
 

@@ -31,6 +31,7 @@ import { knownActions } from '../mapping/known-actions.js';
 import { SERVICE_NAMES } from '../mapping/services.js';
 import { ResourceMetrics } from '../metrics/resource-metrics.js';
 import { createPipeline, type Outcome } from '../pipeline/pipeline.js';
+import { StreamClock } from '../pipeline/stream-clock.js';
 import { VERSION } from '../version.js';
 
 export type ServeConfig = ConfigFor<'serve'>;
@@ -58,7 +59,7 @@ export interface ExporterDeps {
 export interface CountingPipeline {
   readonly pipeline: (body: Uint8Array, exchange?: string) => Outcome;
   readonly activity: RecentActivity;
-  /** Ends actions past their timeout; the exporter calls it on a timer. */
+  /** Ends actions past their timeout by the stream's clock at this wall time; the exporter calls it on a timer. */
   readonly expire: (now: number) => void;
   /** The state beyond the counters, for --ha's snapshots. */
   readonly state: CountingStateAccess;
@@ -85,12 +86,16 @@ export function createCountingPipeline(
     (label) => (label === 'host' ? metrics.maxHosts : metrics.maxLabelValues),
     (label) => self.labelOverflow.inc({ label }),
   );
+  // Actions in flight age and expire by the notifications' clock, not the wall clock (stream-clock.ts).
+  const clock = new StreamClock();
+  const streamNow = () => clock.now(now());
   const instances = new InstanceMetrics(registry, {
     maxTrackedInstances: metrics.maxTrackedInstances,
     maxTrackedActions: metrics.maxTrackedActions,
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
     trackedOverflow: self.trackedOverflow,
-    now,
+    now: streamNow,
+    onTimeRejected: (reason) => self.timeRejected(reason),
     exemplars: metrics.exemplars,
     auditPeriodSeconds: metrics.auditPeriodSeconds,
     onExpired: (n) => self.inventoryExpired.inc({ kind: 'instances' }, n),
@@ -103,7 +108,7 @@ export function createCountingPipeline(
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
     maxResources: metrics.maxTrackedInstances,
     onOverflow: (kind) => self.trackedOverflow.inc({ kind }),
-    now,
+    now: streamNow,
     knownActions: knownActions(config.mapping.rules).filter((a) => bound.has(a.service) || !builtin.has(a.service)),
     exemplars: metrics.exemplars,
     auditPeriodSeconds: metrics.auditPeriodSeconds,
@@ -116,7 +121,7 @@ export function createCountingPipeline(
     decode: { maxMessageBytes: config.amqp.maxMessageBytes },
     recentIds,
     map: createMap({
-      instance: novaMapper(instancePayloadFormat(config.nova.notificationFormat)),
+      instance: novaMapper(instancePayloadFormat(config.nova.notificationFormat), metrics.timeWindow),
       resources: (n) => mapServiceNotification(services, n),
     }),
     bound: createLabelBound(limiter),
@@ -125,14 +130,25 @@ export function createCountingPipeline(
     onReceived: () => self.received.inc(),
     onDrop: (reason) => self.drop(reason),
     badInput: new RateLimitedLog(log, 10),
+    timeWindow: metrics.timeWindow,
+    onTimeRejected: (reason) => self.timeRejected(reason),
+    clock,
   });
-  const expire = (t: number): void => {
+  const expire = (wall: number): void => {
+    const t = clock.now(wall);
     instances.expire(t);
     resources.expire(t);
   };
   const state: CountingStateAccess = {
-    dump: () => ({ ...instances.dumpState(), resources: resources.dumpState(), recentIds: recentIds.dump(), labels: limiter.dump() }),
+    dump: () => ({
+      ...instances.dumpState(),
+      resources: resources.dumpState(),
+      recentIds: recentIds.dump(),
+      labels: limiter.dump(),
+      ...(clock.dump() !== undefined && { streamClock: clock.dump() }),
+    }),
     restore(s) {
+      clock.restore(s.streamClock, now());
       instances.restoreState(s);
       resources.restoreState(s.resources);
       recentIds.restore(s.recentIds);

@@ -8,6 +8,7 @@ import { NovaConfError, readNovaConf, type NovaNotificationSettings } from '../n
 import { flagsFromNovaConf, novaTopics, silentNovaReason } from '../nova/conf-flags.js';
 import { topicsFor, type NotificationFormat } from '../nova/format.js';
 import { BUILTIN_MAPPING_DIR, loadMappings } from '../mapping/loader.js';
+import type { TimeWindow } from '../pipeline/time-window.js';
 import { MappingError } from '../mapping/errors.js';
 import type { Rule } from '../mapping/rule.js';
 import { resolveServices, type ServiceBinding } from '../mapping/services.js';
@@ -32,6 +33,8 @@ export interface MetricsConfig {
   readonly maxTrackedInstances: number;
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
+  /** Notification times outside it are counted but not used. */
+  readonly timeWindow: TimeWindow;
   readonly dedupWindow: number;
   /** --metrics.audit-period-seconds: the usage audits' period; 0: they expire nothing. */
   readonly auditPeriodSeconds: number;
@@ -282,6 +285,10 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             maxTrackedInstances: r.get('metrics.max-tracked-instances'),
             maxTrackedActions: r.get('metrics.max-tracked-actions'),
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
+            timeWindow: {
+              maxAheadSeconds: r.get('metrics.max-timestamp-ahead-seconds'),
+              maxAgeSeconds: r.get('metrics.max-timestamp-age-seconds'),
+            },
             dedupWindow: r.get('metrics.dedup-window'),
             exemplars: r.get('metrics.exemplars'),
             auditPeriodSeconds: r.get('metrics.audit-period-seconds'),

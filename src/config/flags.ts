@@ -357,6 +357,18 @@ export const FLAGS = {
     commands: ['serve'],
     schema: int(1, 30 * 86400),
   },
+  'metrics.max-timestamp-ahead-seconds': {
+    help: "A notification time further ahead of the exporter's clock is counted but not used (state, durations, expiry)",
+    default: '86400',
+    commands: ['serve'],
+    schema: int(1, 10 * 365 * 86400),
+  },
+  'metrics.max-timestamp-age-seconds': {
+    help: "A notification time further behind the exporter's clock is counted but not used (state, durations, expiry)",
+    default: '31536000',
+    commands: ['serve'],
+    schema: int(1, 100 * 365 * 86400),
+  },
   'metrics.constant-label': {
     help: 'name=value added to every openstack_* series, repeatable (e.g. region=RegionOne, cell=cell1)',
     repeatable: true,

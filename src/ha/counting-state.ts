@@ -15,6 +15,8 @@ export interface CountingState {
   /** Oldest first. */
   readonly recentIds: readonly string[];
   readonly labels: Readonly<Record<string, readonly string[]>>;
+  /** The newest notification time seen (stream-clock.ts); absent before the first, or in an older snapshot. */
+  readonly streamClock?: number;
 }
 
 export interface CountingStateAccess {

@@ -5,7 +5,7 @@
  * Rules are indexed by the literal first segment of their event type globs, so a
  * notification no rule can match (every Nova one, with the built-in mapping) costs one
  * Map lookup: no rule is tried unless its prefix matches. Rules whose glob starts with
- * a `*` sit in every bucket, after the rules ordered before them.
+ * a `*` are candidates for every event type, in their place in the order.
  */
 import type { Notification } from '../pipeline/notification.js';
 import { AUTH_OUTCOMES, PHASES, type AuthOutcome, type Phase, type ResourceFact } from './facts.js';
@@ -16,10 +16,10 @@ import type { Rule, ValueSpec } from './rule.js';
 
 export interface CompiledMapping {
   readonly rules: readonly Rule[];
-  /** First event type segment → the rules that may match, in order. */
-  readonly byPrefix: ReadonlyMap<string, readonly Rule[]>;
-  /** Rules for event types with any other first segment (globs starting with `*`). */
-  readonly unprefixed: readonly Rule[];
+  /** First event type segment → the positions in `rules` of the rules with a glob starting with it, ascending. */
+  readonly byPrefix: ReadonlyMap<string, readonly number[]>;
+  /** The positions of the rules with a glob starting with `*`, ascending: candidates for every event type. */
+  readonly unprefixed: readonly number[];
 }
 
 export interface MatchResult {
@@ -30,45 +30,86 @@ export interface MatchResult {
 }
 
 const NO_FACTS: readonly ResourceFact[] = Object.freeze([]);
+const NO_POSITIONS: readonly number[] = Object.freeze([]);
 const PHASE_SET: ReadonlySet<string> = new Set(PHASES);
 const OUTCOME_SET: ReadonlySet<string> = new Set(AUTH_OUTCOMES);
 // An exception class or a short fault name (Ironic's `power failure`); longer text is a message.
 const EXCEPTION_NAME = /^[A-Za-z_][\w.:-]*(?: [\w.:-]+){0,3}$/;
 
+/**
+ * Linear in the rules: each rule is filed under its own prefixes once. The rules with a
+ * leading `*` are kept apart and merged in by position when a notification is matched,
+ * rather than copied into every bucket (which made a large mapping file quadratic to load).
+ */
 export function compileMapping(rules: readonly Rule[]): CompiledMapping {
   const active = rules.filter((r) => !r.disabled);
-  const prefixes = new Set<string>();
-  for (const r of active) for (const g of r.eventTypes) if (g.firstSegment !== undefined) prefixes.add(g.firstSegment);
-  const byPrefix = new Map<string, Rule[]>();
-  for (const prefix of prefixes) {
-    byPrefix.set(
-      prefix,
-      active.filter((r) => r.eventTypes.some((g) => g.firstSegment === undefined || g.firstSegment === prefix)),
-    );
-  }
-  const unprefixed = active.filter((r) => r.eventTypes.some((g) => g.firstSegment === undefined));
+  const byPrefix = new Map<string, number[]>();
+  const unprefixed: number[] = [];
+  active.forEach((r, i) => {
+    const prefixes = new Set<string>();
+    for (const g of r.eventTypes) {
+      if (g.firstSegment === undefined) {
+        if (unprefixed.at(-1) !== i) unprefixed.push(i);
+      } else {
+        prefixes.add(g.firstSegment);
+      }
+    }
+    for (const prefix of prefixes) {
+      const bucket = byPrefix.get(prefix);
+      if (bucket) bucket.push(i);
+      else byPrefix.set(prefix, [i]);
+    }
+  });
   return { rules: active, byPrefix, unprefixed };
+}
+
+/** The rules that may match an event type, in rule order: its prefix's bucket merged with the unprefixed ones. */
+export function candidateRules(mapping: CompiledMapping, eventType: string): Rule[] {
+  const bucket = mapping.byPrefix.get(firstSegment(eventType)) ?? NO_POSITIONS;
+  const out: Rule[] = [];
+  for (
+    let i = 0, j = 0, next = nextCandidate(bucket, mapping.unprefixed, 0, 0);
+    next >= 0;
+    next = nextCandidate(bucket, mapping.unprefixed, i, j)
+  ) {
+    if (bucket[i] === next) i++;
+    if (mapping.unprefixed[j] === next) j++;
+    out.push(mapping.rules[next] as Rule);
+  }
+  return out;
+}
+
+/** The smaller of a[i] and b[j] (two ascending lists of rule positions), or -1 when both are done. */
+function nextCandidate(a: readonly number[], b: readonly number[], i: number, j: number): number {
+  const x = i < a.length ? (a[i] as number) : -1;
+  const y = j < b.length ? (b[j] as number) : -1;
+  return x < 0 ? y : y < 0 ? x : Math.min(x, y);
 }
 
 /** The facts a notification yields; empty when no rule matches it. */
 export function mapServiceNotification(mapping: CompiledMapping, n: Notification): readonly ResourceFact[] {
-  const candidates = mapping.byPrefix.get(firstSegment(n.eventType)) ?? mapping.unprefixed;
-  if (candidates.length === 0) return NO_FACTS;
-  return evaluate(candidates, n, undefined).facts;
+  const bucket = mapping.byPrefix.get(firstSegment(n.eventType));
+  if (bucket === undefined && mapping.unprefixed.length === 0) return NO_FACTS;
+  return evaluate(mapping, bucket ?? NO_POSITIONS, n, undefined).facts;
 }
 
 /** The same, with the rule that matched and notes on what it could not find. */
 export function explainNotification(mapping: CompiledMapping, n: Notification): MatchResult {
   const prefix = firstSegment(n.eventType);
-  const candidates = mapping.byPrefix.get(prefix) ?? mapping.unprefixed;
-  if (candidates.length === 0) {
+  const bucket = mapping.byPrefix.get(prefix);
+  if (bucket === undefined && mapping.unprefixed.length === 0) {
     return { rule: undefined, facts: NO_FACTS, notes: [`no rule has an event_type starting with '${prefix}.'`] };
   }
-  return evaluate(candidates, n, []);
+  return evaluate(mapping, bucket ?? NO_POSITIONS, n, []);
 }
 
-function evaluate(candidates: readonly Rule[], n: Notification, notes: string[] | undefined): MatchResult {
-  for (const rule of candidates) {
+function evaluate(mapping: CompiledMapping, bucket: readonly number[], n: Notification, notes: string[] | undefined): MatchResult {
+  const { rules, unprefixed } = mapping;
+  for (let i = 0, j = 0, next = nextCandidate(bucket, unprefixed, 0, 0); next >= 0; next = nextCandidate(bucket, unprefixed, i, j)) {
+    // A rule in both lists (a prefixed and a leading-* glob) is tried once.
+    if (bucket[i] === next) i++;
+    if (unprefixed[j] === next) j++;
+    const rule = rules[next] as Rule;
     if (rule.exchanges && n.exchange !== '' && !rule.exchanges.has(n.exchange)) {
       notes?.push(`rule ${rule.name}: exchange ${n.exchange} is not ${[...rule.exchanges].join(' or ')}`);
       continue;
@@ -78,15 +119,18 @@ function evaluate(candidates: readonly Rule[], n: Notification, notes: string[] 
       continue;
     }
     for (const glob of rule.eventTypes) {
-      const m = glob.regex.exec(n.eventType);
+      const m = glob.match(n.eventType);
       if (m) return { rule, facts: factsOf(rule, n, m, notes), notes: notes ?? [] };
     }
   }
-  notes?.push(`no rule's event_type matches ${n.eventType} (tried ${candidates.map((r) => r.name).join(', ')})`);
+  if (notes) {
+    const tried = candidateRules(mapping, n.eventType).map((r) => r.name);
+    notes.push(`no rule's event_type matches ${n.eventType} (tried ${tried.join(', ')})`);
+  }
   return { rule: undefined, facts: NO_FACTS, notes: notes ?? [] };
 }
 
-function factsOf(rule: Rule, n: Notification, captures: RegExpExecArray, notes: string[] | undefined): ResourceFact[] {
+function factsOf(rule: Rule, n: Notification, captures: readonly string[], notes: string[] | undefined): ResourceFact[] {
   const get = (spec: ValueSpec | undefined) => (spec === undefined ? undefined : valueOf(spec, n, captures));
   const facts: ResourceFact[] = [];
   const { service } = rule;
@@ -162,7 +206,7 @@ function mayBe(spec: ValueSpec | undefined, value: string): boolean {
   return (v === '' ? spec.default : v) === value;
 }
 
-function valueOf(spec: ValueSpec, n: Notification, captures: RegExpExecArray): string | undefined {
+function valueOf(spec: ValueSpec, n: Notification, captures: readonly string[]): string | undefined {
   let v: string | undefined;
   if (spec.template) {
     v = '';

@@ -6,9 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document } from 'yaml';
 import { MappingError } from './errors.js';
-import { compileGlob, type CompiledGlob } from './glob.js';
+import { compileGlob } from './glob.js';
 import { parsePath, type Path } from './paths.js';
 import type { Rule, Template, TemplateVar, ValueSpec } from './rule.js';
 
@@ -95,7 +95,15 @@ export function parseMappingFile(text: string, file: string): Rule[] {
     const message = yamlError.message.split('\n')[0] ?? 'invalid YAML';
     throw new MappingError(`mapping file ${file}: line ${line}: ${message}`);
   }
-  const top: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const bomb = aliasBomb(doc);
+  if (bomb !== undefined) {
+    const { line } = lineCounter.linePos(bomb.offset);
+    throw new MappingError(
+      `mapping file ${file}: line ${line}: the aliases (*name) up to here stand for more than ${bomb.limit} nodes: anchors nested in anchors expand exponentially`,
+    );
+  }
+  // aliasBomb() bounded what the aliases expand to, in proportion to the file.
+  const top: unknown = doc.toJS({ maxAliasCount: -1 });
   const fail = (what: string): never => {
     throw new MappingError(`mapping file ${file}: ${what}`);
   };
@@ -115,6 +123,53 @@ export function parseMappingFile(text: string, file: string): Rule[] {
     names.add(rule.name);
     return rule;
   });
+}
+
+/** Nodes the aliases of a file may expand to: at least this many, else this many per node written. */
+const ALIAS_EXPANSION_FLOOR = 100_000;
+const ALIAS_EXPANSION_PER_NODE = 10;
+
+/**
+ * Where the nodes that aliases stand for pass a bound linear in the file's own size, else
+ * undefined. Each `*name` stands for its anchor's whole node, aliases inside it included,
+ * so nine aliases of nine aliases... ("billion laughs") grow exponentially while anchors
+ * merged into each rule (`<<: *volume`) grow with the rules. Sizes are counted once per
+ * node, without recursion (a file nested deeper than the stack is still read).
+ */
+function aliasBomb(doc: Document): { offset: number; limit: number } | undefined {
+  const size = new Map<unknown, number>();
+  let written = 0;
+  let expanded = 0;
+  const found: { offset: number; total: number }[] = [];
+  // Post-order: a node's size once its children's are known; an anchor precedes its aliases.
+  const stack: [unknown, boolean][] = [[doc.contents, false]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, done] = item;
+    if (node === null || node === undefined || size.has(node)) continue;
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      // An alias inside its own anchor (not yet sized) stands for one node here.
+      const n = target === undefined ? 1 : (size.get(target) ?? 1);
+      expanded += n;
+      found.push({ offset: node.range?.[0] ?? 0, total: expanded });
+      size.set(node, n);
+      continue;
+    }
+    const children: unknown[] = isCollection(node) ? node.items : isPair(node) ? [node.key, node.value] : [];
+    if (!done) {
+      stack.push([node, true]);
+      for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], false]);
+      continue;
+    }
+    written++;
+    size.set(
+      node,
+      children.reduce<number>((sum, c) => sum + (size.get(c) ?? 0), 1),
+    );
+  }
+  const limit = Math.max(ALIAS_EXPANSION_FLOOR, ALIAS_EXPANSION_PER_NODE * written);
+  const first = found.find((a) => a.total > limit);
+  return first && { offset: first.offset, limit };
 }
 
 function parseRule(raw: unknown, file: string, index: number): Rule {
@@ -140,7 +195,7 @@ function parseRule(raw: unknown, file: string, index: number): Rule {
   const eventTypes = stringList(raw, 'event_type', fail, true).map(
     (g) => compileGlob(g) ?? fail('event_type', `'${g}' is not a glob of dot-separated segments (letters, digits, _ - : and *)`),
   );
-  const captures = Math.min(...eventTypes.map(captureCount));
+  const captures = eventTypes.reduce((least, g) => Math.min(least, g.captures), Infinity);
   const service = raw['service'];
   if (typeof service !== 'string' || !SERVICE.test(service)) fail('service', 'required, lower-case letters, digits, _ and - (e.g. cinder)');
   const value = (key: string, kind: 'template' | 'path'): ValueSpec | undefined =>
@@ -274,10 +329,6 @@ function parseTemplate(text: string, captures: number, fail: (what: string) => n
 function parsePathOrFail(raw: unknown, fail: (what: string) => never): Path {
   if (typeof raw !== 'string') return fail('a payload path must be a string');
   return parsePath(raw) ?? fail(`'${raw}' is not a payload path (a.b.c)`);
-}
-
-function captureCount(glob: CompiledGlob): number {
-  return glob.source.split('*').length - 1;
 }
 
 function stringList(raw: Json, key: string, fail: (key: string, what: string) => never, required: boolean): string[] {

@@ -7,6 +7,7 @@ import { exemplarOf, type Exemplar, type ExemplarSource } from './exemplars.js';
 import { Inventory, type InventoryState } from './inventory.js';
 import { NOVA_ACTIONS } from '../nova/actions.js';
 import { ChildCache } from './labels.js';
+import type { TimeRejection } from '../pipeline/time-window.js';
 
 export interface InstanceMetricsOptions {
   readonly maxTrackedInstances: number;
@@ -18,10 +19,12 @@ export interface InstanceMetricsOptions {
   readonly auditPeriodSeconds?: number;
   /** Counts instances expired because no audit named them for two periods. */
   readonly onExpired?: (count: number) => void;
-  /** Epoch seconds: the ages of actions in flight are read against it. */
-  readonly now: () => number;
   /** Request ids as exemplars on the errors and durations (--metrics.exemplars); default off. */
   readonly exemplars?: boolean;
+  /** Epoch seconds, the stream's clock: the ages of actions in flight are read against it. */
+  readonly now: () => number;
+  /** A payload time (created_at, launched_at) outside the time window: not used. */
+  readonly onTimeRejected: (reason: TimeRejection) => void;
 }
 
 // Seconds to hours: a reboot takes seconds, a live migration of a big guest can take hours.
@@ -34,6 +37,7 @@ type Observe = { observe(value: number, exemplar?: Exemplar): void };
 
 /** Nova's instance facts → the instance metrics of the contract (DESIGN.md). */
 export class InstanceMetrics implements FactSink {
+  private readonly onTimeRejected: (reason: TimeRejection) => void;
   private readonly stateTransitions: ChildCache<Inc>;
   private readonly taskStateTransitions: ChildCache<Inc>;
   private readonly actions: ChildCache<Inc>;
@@ -65,6 +69,7 @@ export class InstanceMetrics implements FactSink {
     });
     this.tracker = tracker;
     this.inventory = inventory;
+    this.onTimeRejected = options.onTimeRejected;
     const counter = (name: string, help: string, labelNames: readonly string[]) => {
       const c = new CellMetric(name, help, 'counter', labelNames, registry);
       return new ChildCache<Inc>((v) => c.cell(v));
@@ -171,8 +176,8 @@ export class InstanceMetrics implements FactSink {
     const e = facts.instance;
     if (!e) return;
     const n = facts.notification;
-    // Nova's own clock orders and times events; the arrival time stands in when it has none.
-    const at = n.timestampSeconds ?? facts.receivedAt;
+    // Nova's own clock orders and times events; the stream's stands in when it has no usable one.
+    const at = n.timestampSeconds ?? facts.streamTime;
     const source: ExemplarSource | undefined = this.exemplars
       ? { requestId: n.requestId ?? e.requestId, idLabel: 'instance_id', id: e.instanceId, at }
       : undefined;
@@ -181,10 +186,11 @@ export class InstanceMetrics implements FactSink {
     if (e.isError) this.errors.get(n.eventType, e.exception ?? 'unknown', e.host).inc(1, exemplarOf(source, 1));
     if (e.action && e.phase) {
       this.actions.get(e.action, e.phase, e.host).inc();
-      if (e.instanceId) this.pair(e, e.instanceId, at, facts.receivedAt, source);
+      if (e.instanceId) this.pair(e, e.instanceId, at, facts.streamTime, source);
     }
     if (e.buildDurationSeconds !== undefined)
       this.buildDuration.get(e.host).observe(e.buildDurationSeconds, exemplarOf(source, e.buildDurationSeconds));
+    if (e.rejectedTime !== undefined) this.onTimeRejected(e.rejectedTime);
     if (e.instanceId && e.state) {
       if (e.action === 'delete' && e.phase === 'end') this.inventory.remove(e.instanceId, at);
       else this.inventory.observe(e.instanceId, e.state, e.host, at, e.isAudit);
@@ -192,8 +198,8 @@ export class InstanceMetrics implements FactSink {
   }
 
   /**
-   * Starts older than the action timeout end as `timeout`. Called on a timer by the
-   * composition root, not from a collect(): a scrape only reads.
+   * Starts older than the action timeout end as `timeout`, by the stream's clock (`now`).
+   * Called on a timer by the composition root, not from a collect(): a scrape only reads.
    */
   expire(now: number): void {
     for (const f of this.tracker.expire(now)) this.observeFinished(f);
@@ -201,13 +207,13 @@ export class InstanceMetrics implements FactSink {
   }
 
   /** The notification that completes a pair gives the duration its exemplar. */
-  private pair(e: InstanceEvent, instanceId: string, at: number, receivedAt: number, source: ExemplarSource | undefined): void {
+  private pair(e: InstanceEvent, instanceId: string, at: number, streamTime: number, source: ExemplarSource | undefined): void {
     const action = e.action as string;
     if (e.phase === 'start') this.actionsAtZero.add(action);
     const done =
       e.phase === 'start'
         ? this.tracker.start({ instanceId, action, host: e.host, startedAt: at, requestId: e.requestId })
-        : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, receivedAt);
+        : this.tracker.finish(instanceId, action, at, e.phase === 'end' ? 'success' : 'error', e.requestId, streamTime);
     if (done) this.observeFinished(done, source);
   }
 

@@ -26,7 +26,7 @@ export interface ResourceMetricsOptions {
   readonly maxResources: number;
   /** A start (or held end) evicted, or a resource not kept, because its cap was reached. */
   readonly onOverflow: (kind: 'resource_actions' | 'resources') => void;
-  /** Wall clock, epoch seconds: for facts without a time of their own and for ages. */
+  /** The stream's clock, epoch seconds: for ages, and for facts without a time of their own when recorded alone. */
   readonly now: () => number;
   /** The actions the mapping knows, shown at 0 in the in-flight gauges while none runs. */
   readonly knownActions?: readonly KnownAction[];
@@ -142,7 +142,7 @@ export class ResourceMetrics implements FactSink {
 
   record(facts: Facts): void {
     const { requestId, timestampSeconds } = facts.notification;
-    const at = timestampSeconds ?? facts.receivedAt;
+    const at = timestampSeconds ?? facts.streamTime;
     // An error fact names no resource itself: the one its notification's action is about.
     const actionId = facts.resources.find((f) => f.kind === 'action')?.resourceId;
     for (const fact of facts.resources) {
@@ -150,20 +150,23 @@ export class ResourceMetrics implements FactSink {
         this.options.exemplars && (fact.kind === 'action' || fact.kind === 'error')
           ? { requestId, idLabel: 'resource_id', id: fact.kind === 'action' ? fact.resourceId : actionId, at }
           : undefined;
-      this.recordFact(fact, source);
+      this.recordFact(fact, facts.streamTime, source);
     }
   }
 
-  /** One bounded fact; `source` gives the exemplar of an error or of the duration it completes. */
-  recordFact(fact: ResourceFact, source?: ExemplarSource): void {
+  /**
+   * One bounded fact; streamTime stands in for a fact without a usable time of its own, and
+   * `source` gives the exemplar of an error or of the duration it completes.
+   */
+  recordFact(fact: ResourceFact, streamTime: number = this.options.now(), source?: ExemplarSource): void {
     switch (fact.kind) {
       case 'action':
-        return this.recordAction(fact, source);
+        return this.recordAction(fact, streamTime, source);
       case 'status':
-        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? this.options.now(), fact.audit);
+        this.inventory.observe(resourceKey(fact), fact.status, group(fact), fact.at ?? streamTime, fact.audit);
         return;
       case 'removed':
-        this.inventory.remove(resourceKey(fact), fact.at ?? this.options.now());
+        this.inventory.remove(resourceKey(fact), fact.at ?? streamTime);
         return;
       case 'error':
         this.errors.get(fact.service, fact.eventType, fact.exception).inc(1, exemplarOf(source, 1));
@@ -197,11 +200,10 @@ export class ResourceMetrics implements FactSink {
     return this.inventory.size;
   }
 
-  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>, source: ExemplarSource | undefined): void {
+  private recordAction(fact: Extract<ResourceFact, { kind: 'action' }>, now: number, source: ExemplarSource | undefined): void {
     const { service, resource, action, phase, host } = fact;
     this.actions.inc({ service, resource, action, phase, host });
     if (fact.resourceId === undefined) return;
-    const now = this.options.now();
     const at = fact.at ?? now;
     const id = resourceKey({ service, resource, resourceId: fact.resourceId });
     const key = actionKey(service, resource, action);

@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DROP_REASONS, type DropReason } from '../pipeline/notification.js';
 import { BOUNDED_LABELS } from './labels.js';
+import { TIME_REJECTIONS, type TimeRejection } from '../pipeline/time-window.js';
 
 export const SELF_PREFIX = 'openstack_notification_exporter_';
 export const TRACKED_KINDS = ['instances', 'actions', 'resources', 'resource_actions'] as const;
@@ -17,6 +18,7 @@ export class SelfMetrics {
   readonly labelOverflow: Counter<'label'>;
   readonly trackedOverflow: Counter<'kind'>;
   readonly inventoryExpired: Counter<'kind'>;
+  readonly timestampsIgnored: Counter<'reason'>;
 
   constructor(registry: Registry, version: string) {
     const registers = [registry];
@@ -59,6 +61,17 @@ export class SelfMetrics {
       registers,
     });
     for (const kind of INVENTORY_KINDS) this.inventoryExpired.inc({ kind }, 0);
+    this.timestampsIgnored = new Counter({
+      name: `${SELF_PREFIX}timestamps_ignored_total`,
+      help: "Notification times (timestamp, or a payload's created_at/launched_at) outside the window around the exporter's clock: the notification is counted, the time is not used.",
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    for (const reason of TIME_REJECTIONS) this.timestampsIgnored.inc({ reason }, 0);
+  }
+
+  timeRejected(reason: TimeRejection): void {
+    this.timestampsIgnored.inc({ reason });
   }
 
   drop(reason: DropReason): void {

@@ -65,31 +65,65 @@ const RAISED_MESSAGES: readonly (readonly [string, string, string])[] = [
   ['InstanceDeployFailure', 'Failed to provision instance %(inst)s: %(reason)s', 'nova/virt/ironic/driver.py:543'],
 ];
 
-interface Matcher {
-  readonly exception: string;
-  readonly regex: RegExp;
-  /** Literal characters: the more, the more specific, the earlier it is tried. */
-  readonly weight: number;
+/**
+ * A message longer than this is judged by its first characters only: Nova's messages that
+ * name a class are a line or two, and a traceback or a crafted megabyte must cost no more
+ * than a short message does.
+ */
+export const MAX_CLASSIFIED_CHARS = 512;
+
+export interface TemplateMatcher {
+  /** Whether the (whitespace-normalized) text fits the template. */
+  test(text: string): boolean;
 }
 
-/** `Image %(image_id)s is not active.` → /^Image\s+[\s\S]*?\s+is\s+not\s+active\.$/ */
-export function templateMatcher(template: string): RegExp {
-  const parts = template.split(/%\(\w+\)[sdr]/);
-  const literal = (text: string) =>
-    text
-      .trim()
-      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      .replace(/\s+/g, '\\s+');
-  const body = parts
-    .map((p, i) => {
-      const core = literal(p);
-      // Around a placeholder the spaces are optional: the value may be empty.
-      const lead = i > 0 && /^\s/.test(p) ? '\\s*' : '';
-      const trail = i < parts.length - 1 && /\s$/.test(p) ? '\\s*' : '';
-      return lead + core + trail;
-    })
-    .join('[\\s\\S]*?');
-  return new RegExp(`^${body}$`);
+/**
+ * `Image %(image_id)s is not active.`: the text starts with `Image`, ends with `is not
+ * active.`, and a placeholder stands for any text, even none. Not a regular expression:
+ * lazy wildcards next to optional spaces backtrack without bound on a long run of spaces
+ * (one crafted notification held the event loop for a minute). Here each literal part is
+ * found in order with indexOf, leftmost first, which is all a `.*` gap needs: linear in the
+ * text for each part.
+ */
+export function templateMatcher(template: string): TemplateMatcher {
+  const parts = literalParts(template);
+  return { test: (text) => fits(parts, normalizeSpaces(text), false) };
+}
+
+function literalParts(template: string): string[] {
+  return template.split(/%\(\w+\)[sdr]/).map(normalizeSpaces);
+}
+
+/** Runs of whitespace read as one space, none at the ends: Nova's spacing around a placeholder varies with its value. */
+function normalizeSpaces(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * parts: the literal text between placeholders. `cut`: the text is the head of a longer
+ * message, so the last part need not end it (it must still appear).
+ */
+function fits(parts: readonly string[], text: string, cut: boolean): boolean {
+  const last = parts.length - 1;
+  const first = parts[0] as string;
+  if (last === 0) return !cut && text === first;
+  if (!text.startsWith(first)) return false;
+  let at = first.length;
+  for (let i = 1; i < last; i++) {
+    const part = parts[i] as string;
+    const found = text.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  const tail = parts[last] as string;
+  return cut ? text.indexOf(tail, at) >= 0 : text.length - tail.length >= at && text.endsWith(tail);
+}
+
+interface Matcher {
+  readonly exception: string;
+  readonly parts: readonly string[];
+  /** Literal characters: the more, the more specific, the earlier it is tried. */
+  readonly weight: number;
 }
 
 const MATCHERS: readonly Matcher[] = [
@@ -98,16 +132,18 @@ const MATCHERS: readonly Matcher[] = [
 ]
   .map(({ exception, template }) => ({
     exception,
-    regex: templateMatcher(template),
+    parts: literalParts(template),
     weight: template.replace(/%\(\w+\)[sdr]|\s/g, '').length,
   }))
   .sort((a, b) => b.weight - a.weight);
 
-/** The exception class whose template the message fits, or `unknown`. */
+/** The exception class whose template the message fits, or `unknown`. Linear in MAX_CLASSIFIED_CHARS at most. */
 export function classifyNovaError(message: string): string {
-  const text = message.trim();
+  const head = message.trimStart();
+  const cut = head.length > MAX_CLASSIFIED_CHARS;
+  const text = normalizeSpaces(cut ? head.slice(0, MAX_CLASSIFIED_CHARS) : head);
   if (text === '') return 'unknown';
-  for (const m of MATCHERS) if (m.regex.test(text)) return m.exception;
+  for (const m of MATCHERS) if (fits(m.parts, text, cut)) return m.exception;
   return 'unknown';
 }
 

@@ -2,6 +2,8 @@
  * What the Nova mapper finds in one notification, the same shape for legacy and versioned
  * Nova: the facts the instance metrics and the landing page count.
  */
+import type { TimeRejection } from '../pipeline/time-window.js';
+
 export interface InstanceEvent {
   readonly instanceId: string | undefined;
   /** Host the instance lives on (payload host), else the notification's host. */
@@ -18,6 +20,8 @@ export interface InstanceEvent {
   readonly isError: boolean;
   /** launched_at − created_at, on create end only. */
   readonly buildDurationSeconds: number | undefined;
+  /** created_at or launched_at lay outside the time window: no build duration, counted under this reason. */
+  readonly rejectedTime?: TimeRejection;
   /** The hourly `exists` audit: one per instance, rebuilds the inventory. */
   readonly isAudit: boolean;
   /** oslo request id from the payload where the format carries one (versioned: `request_id`). */

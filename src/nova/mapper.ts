@@ -5,6 +5,7 @@ import type { PayloadFormat } from './format.js';
 import type { InstanceEvent } from './instance-event.js';
 import { classifyNovaError } from './exception-templates.js';
 import { localExceptionClass, remoteExceptionClass } from '../oslo/remote-error.js';
+import { judgeTime, type TimeRejection, type TimeWindow } from '../pipeline/time-window.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -25,21 +26,25 @@ const EXCEPTION_CLASS = /^[A-Za-z_][\w.]{0,127}$/;
  * Nova's mapper: instance facts from the payload format the instance metrics follow
  * (`instancePayloadFormat`), so with both formats on one event is counted once.
  */
-export function novaMapper(instanceFormat: PayloadFormat): (n: Notification) => InstanceEvent | undefined {
-  return (n) => (n.format === instanceFormat ? instanceEvent(n) : undefined);
+export function novaMapper(
+  instanceFormat: PayloadFormat,
+  timeWindow: TimeWindow,
+): (n: Notification, receivedAt: number) => InstanceEvent | undefined {
+  return (n, receivedAt) => (n.format === instanceFormat ? instanceEvent(n, timeWindow, n.timestampSeconds ?? receivedAt) : undefined);
 }
 
 /**
  * Nova notification → the facts the instance metrics need, the same for both formats.
  * undefined for anything that is neither an instance event nor a Nova error.
  */
-export function instanceEvent(n: Notification): InstanceEvent | undefined {
+export function instanceEvent(n: Notification, window?: TimeWindow, reference = 0): InstanceEvent | undefined {
   const name = instanceEventName(n);
   const isError = n.priority === 'ERROR' || name?.phase === 'error';
   if (!name && !(isError && NOVA_PREFIXES.some((p) => n.eventType.startsWith(p)))) return undefined;
 
   const data = n.format === 'versioned' ? versionedData(n.payload) : n.payload;
   const transitions = n.format === 'versioned' ? versionedTransitions(data) : legacyTransitions(n, data);
+  const build = name?.action === 'create' && name.phase === 'end' ? buildDuration(data, window, reference) : undefined;
   return {
     instanceId: str(data['uuid']) ?? str(data['instance_id']) ?? str(data['instance_uuid']),
     host: payloadHost(n.payload) ?? n.host,
@@ -50,7 +55,8 @@ export function instanceEvent(n: Notification): InstanceEvent | undefined {
     taskStateTransition: transitions.task,
     exception: isError ? exceptionClass(n) : undefined,
     isError,
-    buildDurationSeconds: name?.action === 'create' && name.phase === 'end' ? buildDuration(data) : undefined,
+    buildDurationSeconds: typeof build === 'number' ? build : undefined,
+    ...(typeof build === 'string' && { rejectedTime: build }),
     isAudit: name?.action === 'exists',
     requestId: str(data['request_id']),
   };
@@ -157,10 +163,20 @@ function className(value: unknown): string {
   return typeof value === 'string' && EXCEPTION_CLASS.test(value) ? localExceptionClass(value) : 'unknown';
 }
 
-function buildDuration(data: JsonObject): number | undefined {
+/**
+ * launched_at − created_at; or why one of them is not used, when it lies outside the window
+ * around `reference` (the notification's usable time, else when it was received). Without a
+ * window (tail, the mapping command), as read.
+ */
+function buildDuration(data: JsonObject, window: TimeWindow | undefined, reference: number): number | TimeRejection | undefined {
   const created = parseOpenStackTime(data['created_at']);
   const launched = parseOpenStackTime(data['launched_at']);
-  if (created === undefined || launched === undefined || launched < created) return undefined;
+  if (created === undefined || launched === undefined) return undefined;
+  if (window) {
+    const rejected = judgeTime(created, reference, window) ?? judgeTime(launched, reference, window);
+    if (rejected !== undefined) return rejected;
+  }
+  if (launched < created) return undefined;
   return launched - created;
 }
 

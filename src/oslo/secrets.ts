@@ -28,7 +28,7 @@ export function isSecretKey(key: string): boolean {
  * error, a quoted nova.conf line). Reads the hosts as parseBrokerUrl does: they run to
  * the first '/' after the last '@', each comma-separated host may carry its own
  * credentials, and a password runs from the first ':' to its host's last '@', so a
- * password holding '@', ':' or '/' is masked whole. A URL ends at white space only, which
+ * password holding '@', ':', '/', '?', '#' or ',' is masked whole. A URL ends at white space only, which
  * a broker URL cannot hold unencoded (parseBrokerUrl refuses it).
  */
 export function redactUrlsIn(text: string): string {
@@ -41,14 +41,26 @@ function maskHosts(rest: string): string {
   const slash = rest.indexOf('/', lastAt + 1);
   const hosts = slash < 0 ? rest : rest.slice(0, slash);
   const after = slash < 0 ? '' : rest.slice(slash);
-  const masked = hosts.split(',').map((part) => {
-    const at = part.lastIndexOf('@');
-    const colon = part.indexOf(':');
-    // No '@': no credentials; no ':' before it: a user name alone, nothing secret.
-    if (at < 0 || colon < 0 || colon > at) return part;
-    return `${part.slice(0, colon)}:${MASK}${part.slice(at)}`;
-  });
-  return masked.join(',') + after;
+  const segments = hosts.split(',');
+  // Every host `user:password@address`: each password runs from its first ':' to its last '@'.
+  if (segments.length > 1 && segments.every(isUserPasswordHost)) return segments.map(maskCredentials).join(',') + after;
+  // One host, or a list a ',' inside a password has split (a part without user:password@,
+  // which parseBrokerUrl refuses): everything from the first ':' to the last '@' is masked,
+  // hosts and users between them included, rather than a piece of a password left showing.
+  return maskCredentials(hosts) + after;
+}
+
+function isUserPasswordHost(host: string): boolean {
+  const at = host.lastIndexOf('@');
+  const colon = host.indexOf(':');
+  return colon >= 0 && colon < at && at < host.length - 1;
+}
+
+/** `user:secret@host` → `user:***@host`; no ':' before the last '@': a user name alone, nothing secret. */
+function maskCredentials(text: string): string {
+  const at = text.lastIndexOf('@');
+  const colon = text.indexOf(':');
+  return colon < 0 || colon > at ? text : `${text.slice(0, colon)}:${MASK}${text.slice(at)}`;
 }
 
 /** A setting as a person may see it: masked whole when its name is secret, else its URL passwords. */

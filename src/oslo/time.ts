@@ -9,6 +9,8 @@
  */
 
 const ZERO = 48;
+/** 400 Gregorian years are exactly 146,097 days. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
 
 /** Epoch seconds, or undefined for anything that is not such a time. */
 export function parseOpenStackTime(value: unknown): number | undefined {
@@ -55,7 +57,9 @@ export function parseOpenStackTime(value: unknown): number | undefined {
       return undefined;
     }
   }
-  const ms = Date.UTC(y, mo - 1, d, h, mi, sec);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return undefined;
+  // Date.UTC reads the years 0-99 as 1900-1999: count them from 400 years on instead (a whole Gregorian cycle).
+  const ms = y < 100 ? Date.UTC(y + 400, mo - 1, d, h, mi, sec) - GREGORIAN_CYCLE_MS : Date.UTC(y, mo - 1, d, h, mi, sec);
   if (Number.isNaN(ms)) return undefined;
   return ms / 1000 + fraction - offsetSeconds;
 }

@@ -16,10 +16,15 @@ export interface Facts {
   readonly resources: readonly ResourceFact[];
   /** Epoch seconds: when the exporter received it (the notification's own clock is in `notification`). */
   readonly receivedAt: number;
+  /**
+   * Epoch seconds: the stream's clock when it was counted (stream-clock.ts): the time of a
+   * fact without a usable time of its own, and the clock actions in flight age by.
+   */
+  readonly streamTime: number;
 }
 
 /** One notification → its facts. Pure: the same notification always gives the same facts. */
-export type Mapper = (n: Notification, receivedAt: number) => Facts;
+export type Mapper = (n: Notification, receivedAt: number, streamTime: number) => Facts;
 
 /** A stage after the label bound: the metrics, the live summary. */
 export interface FactSink {

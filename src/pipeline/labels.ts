@@ -40,6 +40,7 @@ export function createLabelBound(limiter: LabelLimiter): (facts: Facts) => Facts
       instance: facts.instance && boundInstance(facts.instance),
       resources: facts.resources.length === 0 ? facts.resources : facts.resources.map(resource),
       receivedAt: facts.receivedAt,
+      streamTime: facts.streamTime,
     };
   };
 }

@@ -9,15 +9,17 @@ import type { Mapper } from './facts.js';
 import type { Notification } from './notification.js';
 
 export interface Mappers {
-  readonly instance: (n: Notification) => InstanceEvent | undefined;
+  /** receivedAt: epoch seconds, what the payload's own times are judged against when the notification has no time. */
+  readonly instance: (n: Notification, receivedAt: number) => InstanceEvent | undefined;
   readonly resources: (n: Notification) => readonly ResourceFact[];
 }
 
 export function createMap(mappers: Mappers): Mapper {
-  return (notification, receivedAt) => ({
+  return (notification, receivedAt, streamTime) => ({
     notification,
-    instance: mappers.instance(notification),
+    instance: mappers.instance(notification, receivedAt),
     resources: mappers.resources(notification),
     receivedAt,
+    streamTime,
   });
 }

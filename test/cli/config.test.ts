@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { buildConfig, ConfigError, type Config, type RawFlags } from '../../src/config/config.js';
@@ -53,6 +55,14 @@ describe('buildConfig', () => {
   });
 });
 
+// Nine aliases of nine aliases..., seven deep: 9^7 nodes from a few hundred bytes (line 6 passes 100,000).
+const BILLION_LAUGHS = [
+  'x-0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ...Array.from({ length: 6 }, (_, i) => `x-${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`),
+  'rules: []',
+  '',
+].join('\n');
+
 describe('bad configuration fails with one line naming the setting', () => {
   const cases: [RawFlags, Record<string, string>, string][] = [
     [{ 'amqp.prefetch': 'abc' }, {}, 'invalid --amqp.prefetch: "abc" must be an integer from 1 to 65535'],
@@ -103,6 +113,25 @@ describe('bad configuration fails with one line naming the setting', () => {
       err.stderr,
       'openstack-notification-exporter: invalid --amqp.url (from AMQP_URL): scheme ftp:// is not supported: use amqp://, amqps:// or rabbit://\n',
     );
+  });
+
+  test('a YAML alias bomb in the mapping file exits 2 naming the file and the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osne-bomb-'));
+    try {
+      const file = join(dir, 'bomb.yaml');
+      writeFileSync(file, BILLION_LAUGHS);
+      const err = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--mapping.config-file', file]).then(
+        () => assert.fail('should have exited non-zero'),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(err.code, 2);
+      assert.equal(
+        err.stderr,
+        `openstack-notification-exporter: invalid --mapping.config-file: mapping file ${file}: line 6: the aliases (*name) up to here stand for more than 100000 nodes: anchors nested in anchors expand exponentially\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the CLI exits 2 on an unknown flag', async () => {

@@ -42,5 +42,6 @@ export function facts(n: Partial<Notification> = {}, instance: Partial<InstanceE
     instance: instance && instanceEvent(instance),
     resources: [],
     receivedAt,
+    streamTime: receivedAt,
   };
 }

@@ -128,6 +128,16 @@ describe('parseOpenStackTime', () => {
     test(`reads ${JSON.stringify(input)} as UTC`, () => assert.equal(parseOpenStackTime(input), expected));
   }
 
+  test('reads the years 0001-0099 as themselves, not as 1901-1999, and refuses fields out of range', () => {
+    assert.equal(parseOpenStackTime('0001-01-01 00:00:00'), Date.UTC(2001, 0, 1) / 1000 - 2000 * 365.2425 * 86400);
+    assert.equal(new Date((parseOpenStackTime('0001-01-01T00:00:00Z') as number) * 1000).toISOString(), '0001-01-01T00:00:00.000Z');
+    assert.equal(new Date((parseOpenStackTime('0099-12-31 23:59:59') as number) * 1000).toISOString(), '0099-12-31T23:59:59.000Z');
+    assert.equal(parseOpenStackTime('9999-12-31 23:59:59'), Date.UTC(9999, 11, 31, 23, 59, 59) / 1000);
+    for (const bad of ['2026-13-01 00:00:00', '2026-00-01 00:00:00', '2026-01-00 00:00:00', '2026-01-01 24:00:00', '2026-01-01 00:60:00']) {
+      assert.equal(parseOpenStackTime(bad), undefined, bad);
+    }
+  });
+
   test('agrees, to the bit, with the regular expression it replaced on 20,000 mutated times', () => {
     const PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
     const reference = (value: string): number | undefined => {
@@ -135,7 +145,14 @@ describe('parseOpenStackTime', () => {
       const m = PATTERN.exec(value.trim());
       if (!m) return undefined;
       const [, y, mo, d, h, mi, sec, frac, zone] = m;
-      const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+      // Fields out of range are refused rather than carried over (month 13, hour 24), and years
+      // below 100 are those years, not 1900 + y: where the parser now differs on purpose.
+      if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59)
+        return undefined;
+      const date = new Date(0);
+      date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+      date.setUTCHours(Number(h), Number(mi), Number(sec), 0);
+      const ms = date.getTime();
       if (Number.isNaN(ms)) return undefined;
       let seconds = ms / 1000 + (frac ? Number(`0.${frac}`) : 0);
       if (zone && zone !== 'Z') {

@@ -80,7 +80,8 @@ describe('start/end pairing, in flight and inventory over generated lifecycles',
     assert.equal(valueOf(s, 'openstack_instance_action_duration_seconds_bucket', { action: 'create', outcome: 'success', le: '10' }), 5);
 
     assert.equal(valueOf(s, 'openstack_instance_actions_in_flight', { action: 'create' }), 3);
-    assert.equal(valueOf(s, 'openstack_instance_action_oldest_in_flight_seconds', { action: 'create' }), 200 - 10);
+    // Ages by the stream's clock: its newest notification (the last delete end, T0 + 119), not the wall (T0 + 200).
+    assert.equal(valueOf(s, 'openstack_instance_action_oldest_in_flight_seconds', { action: 'create' }), 119 - 10);
     assert.equal(valueOf(s, 'openstack_notification_exporter_tracked_actions'), 3);
 
     const inventory = Object.fromEntries(
@@ -101,7 +102,12 @@ describe('start/end pairing, in flight and inventory over generated lifecycles',
     assert.equal(valueOf(s, 'openstack_notification_exporter_tracked_instances'), 27);
 
     // Past the timeout the three open builds end as `timeout` and leave the in-flight gauges.
-    p.clock.now = T0 + 12 + 600; // the youngest open build started at T0 + 12
+    // The feed is quiet: the stream's clock runs on from T0 + 119 at the wall's pace. The
+    // youngest open build started at T0 + 12, so it expires when the stream reads T0 + 612.
+    p.clock.now = T0 + 200 + (12 + 600 - 119) - 1;
+    s = await p.scrape();
+    assert.equal(count('timeout'), 2);
+    p.clock.now = T0 + 200 + (12 + 600 - 119);
     s = await p.scrape();
     assert.equal(count('timeout'), 3);
     assert.equal(valueOf(s, 'openstack_instance_actions_in_flight', { action: 'create' }), 0);

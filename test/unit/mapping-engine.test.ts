@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LabelLimiter } from '../../src/metrics/labels.js';
 import {
+  candidateRules,
   createResourceBound,
   compileMapping,
   explainNotification,
@@ -186,11 +187,11 @@ describe('the mapping engine', () => {
   - { name: b, event_type: x.z, service: s, resource: r, action: b, phase: end }
 `);
     assert.deepEqual(
-      m.byPrefix.get('x')?.map((r) => r.name),
+      candidateRules(m, 'x.z').map((r) => r.name),
       ['a', 'star', 'b'],
     );
     assert.deepEqual(
-      m.unprefixed.map((r) => r.name),
+      candidateRules(m, 'other.z').map((r) => r.name),
       ['star'],
     );
     assert.equal(explainNotification(m, notification({ event_type: 'x.z' })).rule?.name, 'star');

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   BUILTIN_MAPPING_DIR,
+  candidateRules,
   compileMapping,
+  loadMappingFile,
   loadMappings,
   MappingError,
   parseMappingFile,
@@ -134,6 +136,15 @@ describe('built-in mapping and operator files', () => {
     return path;
   };
 
+  test('anchors merged into thousands of rules load: aliases are bounded by what they expand to, not counted', () => {
+    const rules = Array.from({ length: 5000 }, (_, i) => `  - { <<: *base, name: r${i}, event_type: svc${i}.thing.*.end }`);
+    const file = write(
+      'merged.yaml',
+      ['x-base: &base { service: s, resource: r, action: create, phase: end }', 'rules:', ...rules, ''].join('\n'),
+    );
+    assert.equal(loadMappingFile(file).length, 5000);
+  });
+
   test('the built-in files load and cover every service but Nova', () => {
     const rules = loadMappings(BUILTIN_MAPPING_DIR);
     const services = new Set(rules.map((r) => r.service));
@@ -161,7 +172,7 @@ describe('built-in mapping and operator files', () => {
     );
     const merged = loadMappings(BUILTIN_MAPPING_DIR, file);
     assert.equal(merged[0]?.name, 'my-volume');
-    assert.equal(compileMapping(merged).byPrefix.get('volume')?.[0]?.name, 'my-volume');
+    assert.equal(candidateRules(compileMapping(merged), 'volume.create.end')[0]?.name, 'my-volume');
   });
 
   test('disabled: true switches a built-in rule off; naming no built-in rule is an error', () => {

@@ -67,6 +67,15 @@ describe('parseBrokerUrl', () => {
     ['amqp:///', 'no host given'],
     ['amqp://u:p@h:99999/', 'port 99999 is out of range'],
     ['amqp://u:%zz@h/', 'password is not valid percent-encoding'],
+    // The ',' in a password splits the host list: refused without quoting either half.
+    [
+      'amqp://nova:Xq7,Zr9@h/',
+      "host 1 of 2 has no user:password@ but another has: a ',' in a user or password must be percent-encoded (%2C)",
+    ],
+    [
+      'rabbit://nova:pw1@c1,nova:Xq7,Zr9@c2/nova',
+      "host 2 of 3 has no user:password@ but another has: a ',' in a user or password must be percent-encoded (%2C)",
+    ],
   ];
   for (const [url, message] of bad) {
     test(`rejects ${url} with "${message}"`, () => {
@@ -75,6 +84,18 @@ describe('parseBrokerUrl', () => {
         (err: unknown) => err instanceof UrlError && err.message === message,
       );
     });
+  }
+});
+
+test('a password may hold an unencoded ? # / or @: it runs to the last @, not to the query or vhost', () => {
+  for (const password of ['Xq7?Zr9', 'Xq7#Zr9', 'Xq7/Zr9', 'Xq7@Zr9', 'a?b/c#d@e']) {
+    const a = parseBrokerUrl(`amqp://nova:${password}@ctl1:5673/vh?ssl=1`);
+    assert.deepEqual(
+      a.hosts.map((h) => [h.hostname, h.port, h.username, h.password]),
+      [['ctl1', 5673, 'nova', password]],
+    );
+    assert.equal(a.vhost, 'vh');
+    assert.equal(a.tls, true);
   }
 });
 
@@ -90,6 +111,25 @@ describe('redaction', () => {
       'failed: amqp://nova:***@ctl1:5672/ and rabbit://a:***@c',
     );
   });
+});
+
+test('redactUrlsIn masks a password holding ? , # / or @ whole', () => {
+  for (const mark of ['?', '#', '/', '@']) {
+    assert.equal(
+      redactUrlsIn(`failed: rabbit://nova:Xq7${mark}Zr9@ctl1:5672,u:p${mark}w@ctl2/nova?ssl=1 (x)`),
+      'failed: rabbit://nova:***@ctl1:5672,u:***@ctl2/nova?ssl=1 (x)',
+      mark,
+    );
+  }
+  // A ',' splits the host list where it stands: from the first ':' to the last '@' is masked, hosts between included.
+  for (const mark of [',', '@,', ',@']) {
+    assert.equal(
+      redactUrlsIn(`failed: rabbit://nova:Xq7${mark}Zr9@ctl1:5672,u:p${mark}w@ctl2/nova?ssl=1 (x)`),
+      'failed: rabbit://nova:***@ctl2/nova?ssl=1 (x)',
+      mark,
+    );
+    assert.equal(redactUrlsIn(`amqp://nova:Xq7${mark}Zr9@ctl1/`), 'amqp://nova:***@ctl1/', mark);
+  }
 });
 
 test('redactUrlsIn masks the password of every host of an oslo transport_url', () => {
