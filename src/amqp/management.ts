@@ -18,6 +18,7 @@ export class ManagementError extends Error {
 export interface ExchangeInfo {
   readonly type: string;
   readonly durable: boolean;
+  readonly auto_delete: boolean;
 }
 
 export interface QueueInfo {

@@ -9,7 +9,16 @@ import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { errorCode, serverMessage } from '../amqp/errors.js';
 import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
-import { ARG_FLAGS, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
+import {
+  ARG_FLAGS,
+  declareExchange,
+  declareQueue,
+  describeDeclaration,
+  exchangeExists,
+  missingExchangeRule,
+  queueArguments,
+  withChannel,
+} from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { shellWord } from '../amqp/shell-word.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
@@ -49,6 +58,7 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     return verdicts.some((v) => v.status === 'FAIL') ? 1 : 0;
   };
   const { amqp, nova } = config;
+  for (const notice of config.notices) report({ status: 'warn', text: notice });
   if (nova.configFile !== undefined) {
     report(
       nova.silentReason
@@ -134,15 +144,22 @@ function managementHint(err: ManagementError): string {
 async function checkExchanges({ config, connection, management, traffic, report }: Context): Promise<string[]> {
   const { amqp, check } = config;
   const present: string[] = [];
-  const durability = (durable: boolean): string => (durable ? 'durable' : 'non-durable');
   for (const exchange of amqp.exchanges) {
+    const rule = missingExchangeRule(amqp, exchange);
     if (!(await exchangeExists(connection, exchange))) {
-      if (check.fix) {
-        await declareExchange(connection, exchange, amqp.exchangeDurable);
+      if (check.fix && rule.declare) {
+        await declareExchange(connection, exchange, rule);
         present.push(exchange);
         report({
           status: 'ok',
-          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [--check.fix]`,
+          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${describeDeclaration(rule)}) as ${rule.source} says [--check.fix]`,
+        });
+      } else if (check.fix && !rule.declare) {
+        // Declared with the wrong durability it would break the service's own declaration (406).
+        report({
+          status: 'FAIL',
+          text: `exchange ${exchange} missing, and not declared: how its service declares it is unknown`,
+          hint: rule.advice,
         });
       } else {
         const hint = elsewhereHint(exchange, traffic, undefined, management !== undefined) ?? NOVA_SENDS_NOTHING_HINT;
@@ -160,14 +177,20 @@ async function checkExchanges({ config, connection, management, traffic, report 
         text: `exchange ${exchange} is a ${info.type} exchange, not topic`,
         hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let Nova declare it`,
       });
-    } else if (info.durable !== amqp.exchangeDurable) {
+    } else if (rule.declare && (info.durable !== rule.durable || info.auto_delete !== rule.autoDelete)) {
+      const actual = describeDeclaration({ durable: info.durable, autoDelete: info.auto_delete });
       report({
         status: 'FAIL',
-        text: `exchange ${exchange} is ${durability(info.durable)} but --amqp.exchange-durable is ${amqp.exchangeDurable}`,
-        hint: "set --amqp.exchange-durable to Nova's [oslo_messaging_rabbit] amqp_durable_queues; if they differ, Nova's own declaration fails with 406",
+        text: `exchange ${exchange} is ${actual}, but ${rule.source} says ${describeDeclaration(rule)}`,
+        hint:
+          'the service declares it as its settings say, and that fails with 406 PRECONDITION_FAILED while they differ: correct the setting, or delete the exchange ' +
+          `(rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let the service declare it again`,
       });
     } else {
-      report({ status: 'ok', text: `exchange ${exchange} exists (topic, ${durability(info.durable)})` });
+      report({
+        status: 'ok',
+        text: `exchange ${exchange} exists (topic, ${describeDeclaration({ durable: info.durable, autoDelete: info.auto_delete })})`,
+      });
     }
   }
   return present;
