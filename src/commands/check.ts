@@ -8,7 +8,7 @@ import type { ChannelModel } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { errorCode, serverMessage } from '../amqp/errors.js';
-import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
+import { managementClient, ManagementError, type ManagementClient, type QueueInfo } from '../amqp/management.js';
 import {
   ARG_FLAGS,
   declareExchange,
@@ -26,7 +26,7 @@ import type { ConfigFor } from '../config/config.js';
 
 type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
-import { elsewhereHint, findOsloTraffic, type OsloTraffic } from './check-elsewhere.js';
+import { elsewhereHint, findOsloTraffic, novaSeenElsewhere, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
 import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
@@ -230,7 +230,11 @@ async function checkQueue(ctx: Context): Promise<void> {
       hint: `delete it (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}) and let serve declare it`,
     });
   }
-  if (info && (info.type ?? 'classic') !== amqp.queueType) {
+  // serve names no x-queue-type for classic, so a vhost's default queue type (quorum on kolla-style
+  // brokers) decides: that queue is what serve declares, not a clash.
+  const vhostType = info && amqp.queueType === 'classic' ? await management?.vhostDefaultQueueType(vhost) : undefined;
+  const typeByVhost = vhostType !== undefined && info?.type === vhostType;
+  if (info && !typeByVhost && (info.type ?? 'classic') !== amqp.queueType) {
     report({
       status: 'FAIL',
       text: `queue ${amqp.queue} is a ${info.type} queue but --amqp.queue-type is ${amqp.queueType}`,
@@ -248,9 +252,10 @@ async function checkQueue(ctx: Context): Promise<void> {
     }
   }
   const { messageCount, consumerCount } = stats;
+  const byVhost = typeByVhost && vhostType !== 'classic' ? `; ${vhostType}, the vhost's default queue type` : '';
   report({
     status: 'ok',
-    text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${count(consumerCount, 'consumer')}`,
+    text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${consumers(amqp.singleActiveConsumer, consumerCount, info)}${byVhost}`,
   });
   if (consumerCount === 0) {
     report({
@@ -327,7 +332,21 @@ async function checkFlow(
     services.every((s) => heardFrom(seen, s)),
   );
   const got = flow.arrival;
-  if (got === undefined) {
+  const fed = traffic.feedingConfigured.find((f) => exchanges.includes(f.exchange));
+  if (got === undefined && fed !== undefined && novaSeenElsewhere(flow) === undefined) {
+    // oslo bound its queue to the configured exchange: the service publishes there, it was only quiet.
+    const stats = (await management?.exchange(amqp.address.vhost, fed.exchange))?.message_stats;
+    const rate = stats?.publish_in_details?.rate;
+    const published =
+      stats?.publish_in === undefined ? '' : `; ${stats.publish_in} published to it so far${rate === undefined ? '' : `, ${rate}/s now`}`;
+    report({
+      status: 'warn',
+      text:
+        `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}, but ${fed.exchange} ` +
+        `feeds oslo's ${fed.queue}: the service publishes to it and was quiet meanwhile${published}`,
+      hint: 'create or stop a server (or run `simulate`) while check waits, or wait longer with --check.wait-seconds',
+    });
+  } else if (got === undefined) {
     report({
       status: 'FAIL',
       text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`,
@@ -362,6 +381,18 @@ async function checkFlow(
           },
     );
   }
+}
+
+/**
+ * Who consumes. With --ha the queue has a single active consumer, and AMQP counts only that
+ * one: the replicas waiting behind it are listed by the management API alone.
+ */
+function consumers(singleActive: boolean, amqpCount: number, info: QueueInfo | undefined): string {
+  if (!singleActive || amqpCount === 0) return count(amqpCount, 'consumer');
+  const details = info?.consumer_details;
+  if (details === undefined) return `${amqpCount} active (replicas waiting behind it are counted with --management.url)`;
+  const active = details.filter((d) => d.activity_status === 'single_active').length;
+  return `${Math.max(active, amqpCount)} active, ${details.filter((d) => d.activity_status === 'waiting').length} waiting`;
 }
 
 /** `1 consumer`, `2 consumers`. */

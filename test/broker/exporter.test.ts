@@ -111,7 +111,8 @@ describe('a Nova instance lifecycle over the broker', () => {
   test('gives exact transition, action, error and build-duration values', async () => {
     const vhost = await createVhost();
     const broker = await TestBroker.open(vhost.url);
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.exchange': ['nova'] });
+    // Told how Nova declares it, the exporter declares the exchange itself and binds at once.
+    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.exchange': ['nova'], 'amqp.declare-exchange': 'transient' });
     try {
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
       const exchanges = await listExchanges(vhost.name);
@@ -169,7 +170,12 @@ describe('topology clashes', () => {
     const queue = uniqueName('osne-q');
     const conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
-    const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.queue': queue, 'amqp.reconnect-max-delay-seconds': '1' });
+    const exporter = await runExporter({
+      'amqp.url': vhost.url,
+      'amqp.queue': queue,
+      'amqp.reconnect-max-delay-seconds': '1',
+      'amqp.declare-exchange': 'transient',
+    });
     try {
       await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
       // The exporter re-declares at the earliest 250 ms after its consumer is cancelled.
