@@ -78,6 +78,18 @@ function configure<C extends CommandName>(
 }
 
 /**
+ * `check | head`: once the reader is gone, a write fails with EPIPE (Node ignores SIGPIPE).
+ * End then as a command killed by SIGPIPE does: at once, quietly, status 128 + 13. (tail
+ * stops cleanly instead, as on Ctrl-C: for a stream, the reader leaving is a normal end.)
+ */
+function endQuietlyWhenReaderLeaves(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
+/**
  * tail, check and simulate: stdout is their output, so logs go to stderr. The first
  * Ctrl-C or SIGTERM asks the command to stop cleanly; a second one exits at once.
  */
@@ -144,13 +156,17 @@ function commands(): Command {
     'verify the broker, exchanges, queue and bindings serve needs, and that notifications flow (exit 0: all pass)',
   );
   check.cmd.action(() =>
-    runCommand('check', check.flags(), (config, _log, signal) => runCheck(config, { stdout: process.stdout, signal })),
+    runCommand('check', check.flags(), (config, _log, signal) => {
+      endQuietlyWhenReaderLeaves();
+      return runCheck(config, { stdout: process.stdout, signal });
+    }),
   );
   const simulate = command('simulate', 'publish realistic Nova notifications, as oslo does, for demos, tests and benchmarks');
   simulate.cmd.action(() =>
-    runCommand('simulate', simulate.flags(), (config, log, signal) =>
-      runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal }),
-    ),
+    runCommand('simulate', simulate.flags(), (config, log, signal) => {
+      endQuietlyWhenReaderLeaves();
+      return runSimulate(config, { stdout: process.stdout, stderr: process.stderr, log, signal });
+    }),
   );
   const mapping = command(
     'mapping',
@@ -159,6 +175,7 @@ function commands(): Command {
   mapping.cmd.argument('<files...>', 'notifications, one per line: an oslo wire body or an inner message');
   mapping.cmd.action((files: string[]) => {
     const { config } = configure('mapping', mapping.flags(), process.stderr);
+    endQuietlyWhenReaderLeaves();
     process.exitCode = runMapping({
       mappingFile: config.mapping.configFile,
       inputs: files,

@@ -32,6 +32,8 @@ export interface BrokerStatus {
   readonly awaitingExchanges: readonly string[];
   /** The queue's real type once known (a vhost's default queue type may make it quorum). */
   readonly queueType: QueueType | undefined;
+  /** Something wrong while consuming: other consumers splitting the queue's messages. */
+  readonly warning?: string;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface ConsumerOptions extends ConnectOptions {
    * changed under a running exporter) is retried like any loss. Without it, always retried.
    */
   readonly onRefusedAtStart?: (err: TopologyError) => void;
+  /** Called each time consuming (re)starts: the moment to look at who else consumes the queue. */
+  readonly onConsuming?: () => void;
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
@@ -213,6 +217,7 @@ export class Consumer implements BrokerState {
       (exchange) => bindExchange(connection, topology, exchange),
       (exchange) => log.info({ exchange, queue: topology.queue }, `exchange ${exchange} appeared: bound the queue to it`),
     );
+    this.options.onConsuming?.();
     const handler = this.current?.handler;
     const reason = await ended;
     handler?.closed();

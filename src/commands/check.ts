@@ -2,7 +2,7 @@
  * `check`: connects with serve's settings and says, one line per item, whether the
  * broker, the exchanges, the exporter's queue and its bindings are as serve needs them,
  * and whether notifications flow. It changes nothing (passive declares only; its
- * temporary queue is exclusive and auto-delete) unless --check.fix is given.
+ * temporary queue is exclusive and auto-delete) unless --fix is given.
  */
 import type { ChannelModel } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
@@ -20,6 +20,7 @@ import {
   withChannel,
 } from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
+import { competingConsumers, SPLIT_WARNING } from '../amqp/queue-sharing.js';
 import { shellWord } from '../amqp/shell-word.js';
 import { hostLabel, redactedUrl } from '../amqp/url.js';
 import type { ConfigFor } from '../config/config.js';
@@ -28,7 +29,7 @@ type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
 import { elsewhereHint, findOsloTraffic, novaSeenElsewhere, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
-import { formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
+import { FIX_FLAG, formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
 
 export interface CheckIo {
@@ -140,7 +141,7 @@ function managementHint(err: ManagementError): string {
   return 'enable it (rabbitmq-plugins enable rabbitmq_management) and give its URL with a user tagged monitoring or administrator';
 }
 
-/** Returns the exchanges present at the end (found or declared by --check.fix). */
+/** Returns the exchanges present at the end (found or declared by --fix). */
 async function checkExchanges({ config, connection, management, traffic, report }: Context): Promise<string[]> {
   const { amqp, check } = config;
   const present: string[] = [];
@@ -152,7 +153,7 @@ async function checkExchanges({ config, connection, management, traffic, report 
         present.push(exchange);
         report({
           status: 'ok',
-          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${describeDeclaration(rule)}) as ${rule.source} says [--check.fix]`,
+          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${describeDeclaration(rule)}) as ${rule.source} says [${FIX_FLAG}]`,
         });
       } else if (check.fix && !rule.declare) {
         // Declared with the wrong durability it would break the service's own declaration (406).
@@ -208,12 +209,12 @@ async function checkQueue(ctx: Context): Promise<void> {
   if (stats === undefined) {
     if (check.fix) {
       await declareQueue(connection, amqp, vhost);
-      report({ status: 'ok', text: `queue ${amqp.queue} was missing: declared it and bound it (${keys}) as serve does [--check.fix]` });
+      report({ status: 'ok', text: `queue ${amqp.queue} was missing: declared it and bound it (${keys}) as serve does [${FIX_FLAG}]` });
     } else {
       report({
         status: 'FAIL',
         text: `queue ${amqp.queue} missing`,
-        hint: `serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix`,
+        hint: `serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check ${FIX_FLAG}`,
       });
     }
     return;
@@ -257,6 +258,17 @@ async function checkQueue(ctx: Context): Promise<void> {
     status: 'ok',
     text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${consumers(amqp.singleActiveConsumer, consumerCount, info)}${byVhost}`,
   });
+  // The queue's own argument when the management API tells it; else what serve would declare.
+  const singleActive = info ? info.arguments['x-single-active-consumer'] === true : amqp.singleActiveConsumer;
+  if (competingConsumers(consumerCount, singleActive) > 0) {
+    report({
+      status: 'warn',
+      text: `queue ${amqp.queue} has ${count(consumerCount, 'consumer')}: ${SPLIT_WARNING}`,
+      hint:
+        'without --ha the broker hands each message to one of them in turn, so each exporter counts part of the notifications ' +
+        '(replicas started with --ha only wait: give check --ha too, or --management.url to read the queue)',
+    });
+  }
   if (consumerCount === 0) {
     report({
       status: 'warn',
@@ -293,14 +305,14 @@ async function checkBindings({ config, connection, management, report }: Context
     await withChannel(connection, async (ch) => {
       for (const w of missing) await ch.bindQueue(amqp.queue, w.exchange, w.key);
     });
-    report({ status: 'ok', text: `queue ${amqp.queue} bound (${shown(missing)}) as serve does [--check.fix]` });
+    report({ status: 'ok', text: `queue ${amqp.queue} bound (${shown(missing)}) as serve does [${FIX_FLAG}]` });
     return;
   }
   for (const w of missing) {
     report({
       status: 'FAIL',
       text: `queue ${amqp.queue} is not bound to ${w.exchange} with ${w.key}`,
-      hint: 'serve binds it when it starts: restart the exporter, or run check --check.fix',
+      hint: `serve binds it when it starts: restart the exporter, or run check ${FIX_FLAG}`,
     });
   }
   if (missing.length === 0) report({ status: 'ok', text: `queue ${amqp.queue} is bound (${shown(wanted)})` });

@@ -12,6 +12,7 @@ import {
   explainNotification,
   loadMappings,
   MappingError,
+  mayStart,
   type CompiledMapping,
 } from '../mapping/index.js';
 import type { ResourceFact } from '../mapping/facts.js';
@@ -73,7 +74,7 @@ export function describeLine(mapping: CompiledMapping, line: string, where: stri
   ];
   const result = explainNotification(mapping, n);
   if (result.rule) lines.push(`  rule ${result.rule.name} (${basename(result.rule.file)})`);
-  for (const fact of result.facts) lines.push(...describeFact(fact));
+  for (const fact of result.facts) lines.push(...describeFact(fact, mapping));
   if (result.facts.length === 0) {
     if (instanceEvent(n))
       lines.push('  a Nova instance notification: the openstack_instance_* metrics count it (the Nova mapper, not mapping rules)');
@@ -83,7 +84,7 @@ export function describeLine(mapping: CompiledMapping, line: string, where: stri
   return lines;
 }
 
-function describeFact(f: ResourceFact): string[] {
+function describeFact(f: ResourceFact, mapping: CompiledMapping): string[] {
   const id = (resourceId: string | undefined) => (resourceId === undefined ? 'no resource id' : `resource ${resourceId}`);
   switch (f.kind) {
     case 'action': {
@@ -93,6 +94,8 @@ function describeFact(f: ResourceFact): string[] {
       if (f.phase === 'start')
         return [counted, `  ${series('openstack_resource_actions_in_flight', labels)} +1 until its end or error (${id(f.resourceId)})`];
       const outcome = f.phase === 'end' ? 'success' : 'error';
+      if (!mayStart(mapping, f.service, f.resource, f.action))
+        return [counted, `  not timed: no rule maps a start of ${f.service} ${f.resource} ${f.action}`];
       return [
         counted,
         `  ${series('openstack_resource_action_duration_seconds', { ...labels, outcome })} observes the time since its start (${id(f.resourceId)})`,

@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { Consumer } from '../amqp/consumer.js';
+import { QueueSharingWatch } from '../amqp/queue-sharing.js';
 import type { CountingStateAccess } from '../ha/counting-state.js';
 import { createReplicatedCounting } from '../ha/ha-counting.js';
 import { registerRoleMetrics } from '../ha/role-metrics.js';
@@ -63,6 +64,8 @@ export interface CountingPipeline {
 
 // Often enough that a timed-out action shows within a scrape interval or two.
 const EXPIRE_EVERY_MS = 5_000;
+// A second exporter started on our queue is noticed within this, besides when consuming starts.
+const SHARING_CHECK_EVERY_MS = 15_000;
 
 /**
  * Everything between the queue and the registry. No AMQP or HTTP here, so tests and the
@@ -138,7 +141,15 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     ? createReplicatedCounting(config, registry, log, now, (r) => createCountingPipeline(config, r, log, now))
     : undefined;
   const counting = replicated?.counting ?? createCountingPipeline(config, registry, log, now);
-  const consumer = new Consumer({
+  // Declared before the consumer that calls it; reads the queue through it once consuming.
+  const sharing: QueueSharingWatch = new QueueSharingWatch({
+    queue: amqp.queue,
+    singleActiveConsumer: amqp.singleActiveConsumer,
+    stats: () => (consumer.consuming ? consumer.queueStats() : Promise.resolve(undefined)),
+    log,
+    now: () => now() * 1000,
+  });
+  const consumer: Consumer = new Consumer({
     address: amqp.address,
     tls: amqp.tls,
     heartbeatIntervalSeconds: amqp.heartbeatIntervalSeconds,
@@ -150,9 +161,10 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     onMessage: counting.pipeline,
     ...(replicated ? { deliveries: replicated.deliveries } : {}),
     ...(deps.onFatal ? { onRefusedAtStart: (err: Error) => deps.onFatal?.(err.message) } : {}),
+    onConsuming: () => void sharing.check(),
     log,
   });
-  new BrokerMetrics(registry, consumer, amqp.exchanges);
+  new BrokerMetrics(registry, consumer, amqp.singleActiveConsumer, amqp.exchanges);
   registerRoleMetrics(
     registry,
     () => replicated?.replica ?? { active: consumer.consuming, takeovers: 0, snapshots: 0, lastSnapshotBytes: 0 },
@@ -161,7 +173,10 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const app = createApp({
     telemetryPath: web.telemetryPath,
     registry,
-    broker: () => consumer.status(),
+    broker: () => {
+      const warning = consumer.consuming ? sharing.warning() : undefined;
+      return { ...consumer.status(), ...(warning ? { warning } : {}) };
+    },
     landing: () => ({
       version: VERSION,
       telemetryPath: web.telemetryPath,
@@ -176,6 +191,8 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const http = await serveHttp(app, { addresses: web.listenAddresses, webConfigFile: web.configFile, log });
   const expiry = setInterval(() => counting.expire(now()), EXPIRE_EVERY_MS);
   expiry.unref();
+  const sharingChecks = setInterval(() => void sharing.check(), SHARING_CHECK_EVERY_MS);
+  sharingChecks.unref();
   consumer.start();
 
   return {
@@ -183,6 +200,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     registry,
     async stop() {
       clearInterval(expiry);
+      clearInterval(sharingChecks);
       await consumer.stop();
       await http.close();
     },

@@ -182,11 +182,14 @@ function resolveFlag(name: FlagName, cli: RawFlags, env: Env, file?: FileFlags):
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const PATH_MAX = 4096;
+
 function shown(name: string, raw: string | readonly string[]): string {
   // A URL may carry a password: the message names the flag only.
   if (name === 'amqp.url' || name === 'management.url') return '';
   const text = Array.isArray(raw) ? raw.join(',') : String(raw);
-  return `"${text.length > 80 ? `${text.slice(0, 80)}...` : text}" `;
+  // Long enough for any file path (Linux's PATH_MAX), so a path is never cut; still bounded.
+  return `"${text.length > PATH_MAX ? `${text.slice(0, PATH_MAX)}...` : text}" `;
 }
 
 export interface ConfigSources<C extends CommandName> {

@@ -26,7 +26,7 @@ export function brokerLine(b: BrokerStatus): string {
   const why = b.ready ? '' : (b.problem ?? (b.state === 'connecting' ? 'connecting to the broker' : ''));
   return `<p id="broker" data-state="${e(b.state)}">Broker link: <span class="state" id="state">${e(b.state)}</span>${
     why ? ` · not ready: <span id="broker-problem">${e(why)}</span>` : ''
-  }</p>`;
+  }${b.warning ? ` · warning: <span id="broker-warning">${e(b.warning)}</span>` : ''}</p>`;
 }
 
 /** The body of /-/ready when not ready: the same reason as the page, one line. */

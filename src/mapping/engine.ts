@@ -148,6 +148,26 @@ function factsOf(rule: Rule, n: Notification, captures: RegExpExecArray, notes: 
   return facts;
 }
 
+/**
+ * Whether some rule may count a start of this action: only then can an end or error be
+ * timed (the mapping command says so instead of promising a duration that never comes).
+ */
+export function mayStart(mapping: CompiledMapping, service: string, resource: string, action: string): boolean {
+  return mapping.rules.some(
+    (r) => r.service === service && mayBe(r.resource, resource) && mayBe(r.action, action) && mayBe(r.phase, 'start'),
+  );
+}
+
+/** Whether a value spec can give `value`: a fixed one only its own; one read from the notification, anything. */
+function mayBe(spec: ValueSpec | undefined, value: string): boolean {
+  if (spec === undefined) return false;
+  if (spec.paths || spec.template?.some((part) => typeof part !== 'string')) return true;
+  let v = (spec.template ?? []).join('');
+  if (spec.before !== undefined && v.includes(spec.before)) v = v.slice(0, v.indexOf(spec.before));
+  v = spec.map?.get(v) ?? v;
+  return (v === '' ? spec.default : v) === value;
+}
+
 function valueOf(spec: ValueSpec, n: Notification, captures: RegExpExecArray): string | undefined {
   let v: string | undefined;
   if (spec.template) {

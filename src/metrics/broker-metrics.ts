@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BrokerState, QueueStats } from '../amqp/broker-state.js';
+import { competingConsumers } from '../amqp/queue-sharing.js';
 import { SELF_PREFIX } from './self-metrics.js';
 
 /**
@@ -7,8 +8,11 @@ import { SELF_PREFIX } from './self-metrics.js';
  * consumers come from one query per scrape, shared by both gauges, so both are current.
  */
 export class BrokerMetrics {
-  /** `exchanges`: every exchange the queue is to be bound to, each a series of exchange_bound. */
-  constructor(registry: Registry, broker: BrokerState, exchanges: readonly string[]) {
+  /**
+   * `singleActiveConsumer`: the queue hands every message to one consumer (--ha), so others only wait.
+   * `exchanges`: every exchange the queue is to be bound to, each a series of exchange_bound.
+   */
+  constructor(registry: Registry, broker: BrokerState, singleActiveConsumer: boolean, exchanges: readonly string[]) {
     const registers = [registry];
     // prom-client collects every metric of a scrape concurrently: the collects of one scrape
     // share the query in flight, and the next scrape asks again.
@@ -60,6 +64,15 @@ export class BrokerMetrics {
       async collect() {
         const stats = await queueStats();
         if (stats) this.set(stats.consumers);
+      },
+    });
+    new Gauge({
+      name: `${SELF_PREFIX}queue_competing_consumers`,
+      help: "Consumers beside the first sharing the exporter's queue: counts are split (0 under --ha, where they wait). Read at scrape time.",
+      registers,
+      async collect() {
+        const stats = await queueStats();
+        if (stats) this.set(competingConsumers(stats.consumers, singleActiveConsumer));
       },
     });
   }

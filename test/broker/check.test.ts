@@ -39,7 +39,7 @@ describe('check', () => {
         'm',
       ),
     );
-    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*--check\\.fix\\)$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} missing \\(hint: .*check --fix\\)$`, 'm'));
     assert.ok(!(await listExchanges(suite.vhost.name)).some((x) => x.name === exchange));
     assert.ok(!(await queueNames()).includes(queue));
   });
@@ -66,7 +66,7 @@ describe('check', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(type and durability need --management\\.url\\)$`, 'm'));
     assert.deepEqual(lines(r.stdout, 'FAIL'), [
-      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --check.fix)`,
+      `FAIL  queue ${queue} missing (hint: serve declares it when it starts, and the broker deletes it after --amqp.queue-expires-seconds without a consumer: start the exporter, or run check --fix)`,
     ]);
     assert.ok(!(await queueNames()).includes(queue));
   });
@@ -79,7 +79,7 @@ describe('check', () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, transient\\) as --amqp\\.declare-exchange transient says \\[--check\\.fix\\]$`,
+        `^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, transient\\) as --amqp\\.declare-exchange transient says \\[--fix\\]$`,
         'm',
       ),
     );

@@ -60,6 +60,10 @@ test('promtool test rules prometheus/alerts.test.yml', () => {
   promtool('test', 'rules', 'prometheus/alerts.test.yml');
 });
 
+test('promtool test rules prometheus/queries.test.yml: the recorded series and the queries of docs/metrics.md', () => {
+  promtool('test', 'rules', 'prometheus/queries.test.yml');
+});
+
 test('every dashboard expression is valid PromQL', () => {
   // promtool has no bare expression check, so parse them as recording rules. JSON is YAML.
   const exprs = dashboardExprs();

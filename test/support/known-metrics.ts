@@ -3,6 +3,7 @@
 // misspelt metric in a dashboard or rule before an operator sees an empty panel.
 
 import { registryMetrics, type MetricSpec } from './metric-contract.js';
+import { recordingRules } from './queries.js';
 
 // The contract comes from the code: a fresh registry's metrics (docs/metrics.md is held equal to it).
 const fromRegistry = registryMetrics();
@@ -20,7 +21,15 @@ export const HISTOGRAMS: ReadonlySet<string> = new Set([
   'nodejs_gc_duration_seconds',
 ]);
 
-export const KNOWN_METRICS: readonly string[] = [...Object.keys(EXPORTER_METRICS), ...DEFAULT_METRICS, ...PROMETHEUS_METRICS];
+// Series prometheus/alerts.yml records from the exporter's, for alerts and operators to query.
+export const RECORDED_METRICS: readonly string[] = recordingRules().map((r) => r.record);
+
+export const KNOWN_METRICS: readonly string[] = [
+  ...Object.keys(EXPORTER_METRICS),
+  ...DEFAULT_METRICS,
+  ...PROMETHEUS_METRICS,
+  ...RECORDED_METRICS,
+];
 
 const KEYWORDS = new Set([
   'by',

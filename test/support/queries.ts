@@ -130,19 +130,37 @@ export function alertRules(file = path.join(PROMETHEUS_DIR, 'alerts.yml')): Aler
   return asList(doc.groups, 'groups').flatMap((g) => {
     const group = asMap(g, 'group');
     const groupName = asString(group.name, 'group name');
-    return asList(group.rules, `rules of ${groupName}`).map((r) => {
-      const rule = asMap(r, 'rule');
-      const alert = asString(rule.alert, `alert name in ${groupName}`);
-      const result: AlertRule = {
-        group: groupName,
-        alert,
-        expr: asString(rule.expr, `expr of ${alert}`).trim(),
-        labels: asStringMap(rule.labels ?? {}, `labels of ${alert}`),
-        annotations: asStringMap(rule.annotations ?? {}, `annotations of ${alert}`),
-      };
-      if (rule.for !== undefined) result.for = asString(rule.for, `for of ${alert}`);
-      return result;
-    });
+    const rules = asList(group.rules, `rules of ${groupName}`).map((r) => asMap(r, 'rule'));
+    return rules
+      .filter((rule) => rule.record === undefined)
+      .map((rule) => {
+        const alert = asString(rule.alert, `alert name in ${groupName}`);
+        const result: AlertRule = {
+          group: groupName,
+          alert,
+          expr: asString(rule.expr, `expr of ${alert}`).trim(),
+          labels: asStringMap(rule.labels ?? {}, `labels of ${alert}`),
+          annotations: asStringMap(rule.annotations ?? {}, `annotations of ${alert}`),
+        };
+        if (rule.for !== undefined) result.for = asString(rule.for, `for of ${alert}`);
+        return result;
+      });
+  });
+}
+
+/** The recording rules beside the alerts: the series they record and how. */
+export function recordingRules(file = path.join(PROMETHEUS_DIR, 'alerts.yml')): { group: string; record: string; expr: string }[] {
+  const doc = asMap(parseYaml(readFileSync(file, 'utf8')), 'document');
+  return asList(doc.groups, 'groups').flatMap((g) => {
+    const group = asMap(g, 'group');
+    const groupName = asString(group.name, 'group name');
+    return asList(group.rules, `rules of ${groupName}`)
+      .map((r) => asMap(r, 'rule'))
+      .filter((rule) => rule.record !== undefined)
+      .map((rule) => {
+        const record = asString(rule.record, `record in ${groupName}`);
+        return { group: groupName, record, expr: asString(rule.expr, `expr of ${record}`).trim() };
+      });
   });
 }
 

@@ -53,6 +53,29 @@ describe('the mapping command', () => {
     ].join('\n'),
   );
 
+  test('promises no duration for an action no rule starts (Glance image.create), and one for an action some rule starts', () => {
+    const line = (eventType: string): string =>
+      JSON.stringify({
+        event_type: eventType,
+        priority: 'INFO',
+        publisher_id: 'image.ctl-1',
+        timestamp: '2026-01-02 03:04:05',
+        payload: { id: 'i-1', status: 'active' },
+      });
+    const out = sink();
+    assert.equal(
+      runMapping({ inputs: [write('glance.jsonl', [line('image.create'), line('image.upload')].join('\n'))], stdout: out.stream }),
+      0,
+    );
+    const [, create, upload] = out.text().split('\n\n');
+    assert.match(create ?? '', /\n {2}not timed: no rule maps a start of glance image create\n/);
+    assert.doesNotMatch(create ?? '', /duration/);
+    assert.match(
+      upload ?? '',
+      /openstack_resource_action_duration_seconds\{service="glance",resource="image",action="upload",outcome="success"\} observes/,
+    );
+  });
+
   test('prints, for each notification, the series it updates and how, or why nothing matched', () => {
     const out = sink();
     assert.equal(runMapping({ inputs: [input], stdout: out.stream }), 0);

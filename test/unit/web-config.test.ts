@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -78,6 +78,24 @@ describe('web configuration file (exporter-toolkit format)', () => {
       (err: unknown) =>
         err instanceof ConfigError && /^invalid --web\.config\.file \(from WEB_CONFIG_FILE\): .* not a bcrypt hash/.test(err.message),
     );
+  });
+
+  test('names a file at a long path in full: an error never cuts a path', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'osne-web-config-'));
+    try {
+      const deep = path.join(dir, 'a-directory-name-that-makes-the-path-long'.repeat(5));
+      mkdirSync(deep);
+      const file = path.join(deep, 'web.yml');
+      writeFileSync(file, 'tls_config: {}\n');
+      assert.ok(file.length > 200);
+      assert.throws(
+        () => buildConfig({ 'web.config.file': file }, {}),
+        (err: unknown) =>
+          err instanceof ConfigError && err.message === `invalid --web.config.file: "${file}" line 1: unknown key tls_config`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   test('never quotes a password or a hash back', () => {
