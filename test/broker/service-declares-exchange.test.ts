@@ -52,7 +52,7 @@ describe('the service declares its exchange after the exporter started', () => {
     test(`${publisher.name}: the exporter waits, not ready, then binds and counts what Nova sends`, () =>
       inVhost(async (vhost) => {
         const exchange = 'nova';
-        const exporter = await runExporter({ 'amqp.url': vhost.url });
+        const exporter = await runExporter({ 'amqp.url': vhost.url, 'amqp.declare-exchange': 'wait' });
         try {
           await eventually(async () => {
             const ready = await exporter.get('/-/ready');
