@@ -8,8 +8,8 @@ import { runCli } from '../support/cli.js';
 import { runExporter, eventually } from '../support/exporter.js';
 import { lifecycle } from '../support/fixtures.js';
 import { osloNotify } from '../support/oslo.js';
-import { suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
-import { RABBITMQ4, TEST_AMQP_HOST, TEST_MANAGEMENT_URL } from '../support/target.js';
+import { declaredArguments, suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
+import { TEST_AMQP_HOST, TEST_MANAGEMENT_URL, TEST_OSLO_QUERY } from '../support/target.js';
 
 const MANAGEMENT_URL = TEST_MANAGEMENT_URL;
 const WRONG_MANAGEMENT_URL = (password: string): string => TEST_MANAGEMENT_URL.replace('guest:guest', `guest:${password}`);
@@ -93,7 +93,7 @@ describe('check', () => {
     );
     const q = (await listQueues(suite.vhost.name)).find((x) => x['name'] === queue);
     assert.equal(q?.['durable'], true);
-    assert.deepEqual(q?.['arguments'], [
+    assert.deepEqual(declaredArguments(q?.['arguments']), [
       ['x-expires', 'signedint', 3_600_000],
       ['x-max-length', 'signedint', 100_000],
     ]);
@@ -303,7 +303,7 @@ describe('check finds where the notifications go', () => {
   const osloPublishes = (exchange: string) =>
     osloNotify({
       // RabbitMQ 4 denies oslo's transient queues: there every deployment is durable.
-      url: `${suite.vhost.url.replace('amqp:', 'rabbit:')}${RABBITMQ4 ? '?amqp_durable_queues=true' : ''}`,
+      url: `${suite.vhost.url.replace('amqp:', 'rabbit:')}${TEST_OSLO_QUERY}`,
       exchange,
       driver: 'messagingv2',
       publisher_id: 'compute.cmp-1',

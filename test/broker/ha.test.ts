@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
 import { countingSeries, differences, referenceSamples, ResilientPublisher, summed, traffic } from '../support/ha.js';
 import { valueOf } from '../support/metrics-text.js';
-import { createVhost, listQueues, type Vhost } from '../support/vhost.js';
+import { createVhost, declaredArguments, listQueues, type Vhost } from '../support/vhost.js';
 
 /** The one line serve exits with when the queue's single-active-consumer setting differs from --ha. */
 const haClash = (queue: string, vhost: string): RegExp =>
@@ -20,7 +20,7 @@ const haClash = (queue: string, vhost: string): RegExp =>
 
 /** rabbitmqctl's JSON gives arguments as [name, type, value] triples. */
 const args = (q: Record<string, unknown> | undefined) =>
-  Object.fromEntries(((q?.['arguments'] ?? []) as [string, string, unknown][]).map(([name, , value]) => [name, value]));
+  Object.fromEntries(declaredArguments(q?.['arguments']).map(([name, , value]) => [name, value]));
 
 describe('--ha replicas on one queue', () => {
   let vhost: Vhost;

@@ -7,7 +7,7 @@ import { startCli } from '../support/cli.js';
 import { eventually, runExporter } from '../support/exporter.js';
 import { valueOf } from '../support/metrics-text.js';
 import { osloNotify } from '../support/oslo.js';
-import { RABBITMQ4 } from '../support/target.js';
+import { TEST_OSLO_DURABLE } from '../support/target.js';
 import { createVhost, listExchanges, type Vhost } from '../support/vhost.js';
 
 /**
@@ -45,7 +45,7 @@ describe('the service declares its exchange after the exporter started', () => {
   const publishers = [
     { name: 'amqp_durable_queues = True', query: '?amqp_durable_queues=true', durable: true },
     { name: 'rabbit_quorum_queue = True', query: '?rabbit_quorum_queue=true', durable: true },
-    ...(RABBITMQ4 ? [] : [{ name: "oslo's defaults (transient)", query: '', durable: false }]),
+    ...(TEST_OSLO_DURABLE ? [] : [{ name: "oslo's defaults (transient)", query: '', durable: false }]),
   ];
 
   for (const publisher of publishers) {

@@ -85,3 +85,11 @@ export async function listExchanges(vhost: string): Promise<{ name: string; type
   const out = await rabbitmqctl('list_exchanges', '-p', vhost, '--formatter', 'json', 'name', 'type', 'durable');
   return JSON.parse(out) as { name: string; type: string; durable: boolean }[];
 }
+
+/**
+ * A queue's arguments from listQueues as they were declared: RabbitMQ 4 also lists the
+ * x-queue-type it chose (the vhost's default when none was named) among them.
+ */
+export function declaredArguments(listed: unknown): [string, string, unknown][] {
+  return ((listed ?? []) as [string, string, unknown][]).filter(([name]) => name !== 'x-queue-type');
+}

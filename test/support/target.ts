@@ -20,3 +20,12 @@ export const TEST_AMQP_HOST = RABBITMQ4 ? `127.0.0.1:${RABBITMQ4.spec.amqpPort}`
 export const TEST_MANAGEMENT_URL = RABBITMQ4?.managementUrl ?? 'http://guest:guest@127.0.0.1:15672';
 /** The default queue type of the vhosts the tests make (TEST_VHOST_QUEUE_TYPE); undefined: the broker's own. */
 export const TEST_VHOST_QUEUE_TYPE = VHOST_QUEUE_TYPE as 'classic' | 'quorum' | undefined;
+
+/**
+ * How oslo publishers must be configured on the test broker: RabbitMQ 4 denies oslo's
+ * transient queues, so there they run with amqp_durable_queues = true (in transport_url's
+ * query, where oslo reads it too), and an exporter that declares their exchange must be told so.
+ */
+export const TEST_OSLO_DURABLE = RABBITMQ4 !== undefined;
+export const TEST_OSLO_QUERY = TEST_OSLO_DURABLE ? '?amqp_durable_queues=true' : '';
+export const TEST_OSLO_EXCHANGE = TEST_OSLO_DURABLE ? 'durable' : 'transient';
