@@ -159,7 +159,7 @@ for (const target of sizes) {
     port: 0,
     telemetryPath: '/metrics',
     registry: built.registry,
-    broker: () => ({ state: 'consuming', problem: undefined }),
+    broker: () => ({ state: 'consuming', ready: true, problem: undefined, awaitingExchanges: [], queueType: 'classic' }),
     landing: () => ({}) as never,
     log,
   } as Parameters<typeof createApp>[0]);

@@ -10,6 +10,8 @@ export interface BrokerState {
   readonly consuming: boolean;
   /** Connections re-established after a loss, since start. */
   readonly reconnects: number;
+  /** Exchanges not bound yet because their service has not declared them (none while not consuming). */
+  readonly awaitingExchanges: readonly string[];
   /** Asked of the broker; undefined while it cannot be asked. */
   queueStats(): Promise<QueueStats | undefined>;
 }

@@ -5,16 +5,33 @@ import { redactUrlsIn } from '../oslo/secrets.js';
 import { closeQuietly } from './close.js';
 import { ConnectError, connectToBroker, type ConnectHost, type ConnectOptions } from './connect.js';
 import { errorCode, serverMessage } from './errors.js';
-import { assertTopology, TopologyError, withChannel, type TopologySpec } from './topology.js';
+import {
+  assertTopology,
+  bindExchange,
+  awaitingReason,
+  blockingExchanges,
+  probeQueueType,
+  TopologyError,
+  withChannel,
+  type QueueType,
+  type TopologySpec,
+} from './topology.js';
 import { hostLabel } from './url.js';
+import { watchExchanges, type ExchangeWatch } from './exchange-watch.js';
 
 export type ConsumerState = 'connecting' | 'consuming' | 'stopped';
 
 /** What readiness and the landing page say about the broker link. */
 export interface BrokerStatus {
   readonly state: ConsumerState;
-  /** Why it is not consuming: the last connection problem, redacted, one line; undefined while consuming. */
+  /** Consuming, and bound to every exchange (none is still awaited from its service). */
+  readonly ready: boolean;
+  /** Why it is not ready: the last connection problem or the exchanges awaited, redacted, one line. */
   readonly problem: string | undefined;
+  /** Exchanges that do not exist yet: the queue is bound to each as soon as its service declares it. */
+  readonly awaitingExchanges: readonly string[];
+  /** The queue's real type once known (a vhost's default queue type may make it quorum). */
+  readonly queueType: QueueType | undefined;
   /** Something wrong while consuming: other consumers splitting the queue's messages. */
   readonly warning?: string;
 }
@@ -60,6 +77,7 @@ export interface ConsumerOptions extends ConnectOptions {
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
+
 // Acks wait at most this long for their batch to fill, so a trickle is acked promptly.
 const ACK_FLUSH_MS = 50;
 
@@ -83,6 +101,9 @@ export class Consumer implements BrokerState {
   /** Connections re-established after a loss. */
   reconnects = 0;
   private problem: string | undefined;
+  /** Exchanges of the topology that do not exist yet, on the current connection. */
+  private watch: ExchangeWatch | undefined;
+  private queueType: QueueType | undefined;
 
   constructor(private readonly options: ConsumerOptions) {
     this.ackBatch = Math.max(1, Math.floor(options.prefetch / 2));
@@ -93,7 +114,21 @@ export class Consumer implements BrokerState {
   }
 
   status(): BrokerStatus {
-    return { state: this.state, problem: this.state === 'consuming' ? undefined : this.problem };
+    const consuming = this.state === 'consuming';
+    const awaitingExchanges = [...this.awaitingExchanges];
+    const waiting = blockingExchanges(this.options.topology, awaitingExchanges).map((x) => awaitingReason(this.options.topology, x));
+    return {
+      state: this.state,
+      ready: consuming && waiting.length === 0,
+      problem: consuming ? (waiting.length > 0 ? waiting.join('; ') : undefined) : this.problem,
+      awaitingExchanges,
+      queueType: this.queueType,
+    };
+  }
+
+  /** Exchanges awaited from their services on the current connection (none while not consuming). */
+  get awaitingExchanges(): readonly string[] {
+    return this.state === 'consuming' ? (this.watch?.awaiting ?? []) : [];
   }
 
   /** Kept until consuming works again; messages are built redacted, this keeps them so and on one line. */
@@ -154,8 +189,10 @@ export class Consumer implements BrokerState {
     });
     connection.on('blocked', (reason: string) => this.options.log.warn({ reason }, 'broker blocked the connection (resource alarm)'));
     connection.on('unblocked', () => this.options.log.info('broker unblocked the connection'));
+    let missing: string[];
     try {
-      await assertTopology(connection, this.options.topology, this.options.address.vhost);
+      missing = await assertTopology(connection, this.options.topology, this.options.address.vhost);
+      this.queueType = await probeQueueType(connection, this.options.topology);
       await this.consume(connection);
     } catch (err) {
       this.current?.handler?.closed();
@@ -168,7 +205,18 @@ export class Consumer implements BrokerState {
     this.everConsumed = true;
     this.state = 'consuming';
     this.problem = undefined;
-    this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
+    this.options.log.info(
+      { broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue, queueType: this.queueType },
+      'consuming',
+    );
+    for (const exchange of missing) this.options.log.warn({ exchange }, awaitingReason(this.options.topology, exchange));
+    const { topology, log } = this.options;
+    this.watch = watchExchanges(
+      connection,
+      missing,
+      (exchange) => bindExchange(connection, topology, exchange),
+      (exchange) => log.info({ exchange, queue: topology.queue }, `exchange ${exchange} appeared: bound the queue to it`),
+    );
     this.options.onConsuming?.();
     const handler = this.current?.handler;
     const reason = await ended;
@@ -233,6 +281,8 @@ export class Consumer implements BrokerState {
   }
 
   private dropChannel(): void {
+    this.watch?.stop();
+    this.watch = undefined;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.unacked = 0;
@@ -262,6 +312,7 @@ export class Consumer implements BrokerState {
     this.stopped = true;
     this.state = 'stopped';
     this.problem = 'the exporter is shutting down';
+    this.watch?.stop();
     this.wake?.();
     const current = this.current;
     if (current) {

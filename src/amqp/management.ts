@@ -18,12 +18,17 @@ export class ManagementError extends Error {
 export interface ExchangeInfo {
   readonly type: string;
   readonly durable: boolean;
+  readonly auto_delete: boolean;
+  /** Absent until something was published (and with stats collection off). */
+  readonly message_stats?: { readonly publish_in?: number; readonly publish_in_details?: { readonly rate: number } };
 }
 
 export interface QueueInfo {
   readonly durable: boolean;
   readonly type?: string;
   readonly arguments: Readonly<Record<string, unknown>>;
+  /** With x-single-active-consumer, each consumer's activity_status: `single_active` or `waiting`. */
+  readonly consumer_details?: readonly { readonly activity_status?: string }[];
 }
 
 export interface BindingInfo {
@@ -40,6 +45,8 @@ export interface ManagementClient {
   exchange(vhost: string, name: string): Promise<ExchangeInfo | undefined>;
   queue(vhost: string, name: string): Promise<QueueInfo | undefined>;
   queueBindings(vhost: string, queue: string): Promise<BindingInfo[] | undefined>;
+  /** The type a queue declared without x-queue-type gets in this vhost (RabbitMQ 3.11+); undefined when none is set. */
+  vhostDefaultQueueType(vhost: string): Promise<string | undefined>;
   /** The names of the vhost's queues; undefined when the vhost does not exist. */
   queueNames(vhost: string): Promise<string[] | undefined>;
 }
@@ -96,6 +103,12 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
     exchange: (vhost, name) => get<ExchangeInfo>(`/api/exchanges/${vh(vhost)}/${encodeURIComponent(name)}`),
     queue: (vhost, name) => get<QueueInfo>(`/api/queues/${vh(vhost)}/${encodeURIComponent(name)}`),
     queueBindings: (vhost, queue) => get<BindingInfo[]>(`/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}/bindings`),
+    async vhostDefaultQueueType(vhost) {
+      const info = await get<{ default_queue_type?: string; metadata?: { default_queue_type?: string } }>(`/api/vhosts/${vh(vhost)}`);
+      // RabbitMQ 3.10 answers "undefined" (a string) for a vhost without one.
+      const type = info?.metadata?.default_queue_type ?? info?.default_queue_type;
+      return type === undefined || type === 'undefined' ? undefined : type;
+    },
     async queueNames(vhost) {
       const queues = await get<{ name: string }[]>(`/api/queues/${vh(vhost)}?columns=name`);
       return queues?.map((q) => q.name);

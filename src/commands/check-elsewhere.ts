@@ -21,6 +21,11 @@ export interface OsloTraffic {
   readonly feeding: readonly string[];
   /** Exchanges to watch while waiting: those feeding oslo's queues, and oslo's default when it exists. */
   readonly watch: readonly string[];
+  /**
+   * Configured exchanges bound to one of oslo's queues, with that queue: oslo binds the queue
+   * to the exchange it publishes to, so the service sends there (known only with the management API).
+   */
+  readonly feedingConfigured: readonly { readonly exchange: string; readonly queue: string }[];
 }
 
 export async function findOsloTraffic(
@@ -33,6 +38,7 @@ export async function findOsloTraffic(
   const candidates = osloQueueNames(topics);
   let osloQueues: string[];
   const feeding = new Set<string>();
+  const feedingConfigured: { exchange: string; queue: string }[] = [];
   const names = await management?.queueNames(vhost);
   if (names !== undefined) {
     osloQueues = candidates.filter((q) => names.includes(q));
@@ -40,6 +46,7 @@ export async function findOsloTraffic(
       for (const b of (await management?.queueBindings(vhost, queue)) ?? []) {
         // '' is the default exchange every queue is bound to.
         if (b.source !== '' && !exchanges.includes(b.source)) feeding.add(b.source);
+        if (exchanges.includes(b.source)) feedingConfigured.push({ exchange: b.source, queue });
       }
     }
   } else {
@@ -49,7 +56,7 @@ export async function findOsloTraffic(
   const watch = new Set(feeding);
   if (!exchanges.includes(OSLO_DEFAULT_EXCHANGE) && (await exchangeExists(connection, OSLO_DEFAULT_EXCHANGE)))
     watch.add(OSLO_DEFAULT_EXCHANGE);
-  return { osloQueues, feeding: [...feeding], watch: [...watch] };
+  return { osloQueues, feeding: [...feeding], watch: [...watch], feedingConfigured };
 }
 
 async function queueExists(connection: ChannelModel, queue: string): Promise<boolean> {
@@ -69,12 +76,19 @@ async function queueExists(connection: ChannelModel, queue: string): Promise<boo
  * exists. undefined when nothing points anywhere.
  */
 export function likelyNovaExchange(traffic: OsloTraffic, flow: Flow | undefined): string | undefined {
-  const seen = flow?.elsewhere.find((a) => a.decoded.ok && isNovaEventType(a.decoded.notification.eventType));
-  if (seen) return seen.exchange;
+  const seen = novaSeenElsewhere(flow);
+  if (seen) return seen;
+  // oslo's queue bound to the configured exchange: Nova publishes there, whatever else feeds the queues.
+  if (traffic.feedingConfigured.length > 0) return undefined;
   const unknown = traffic.feeding.filter((x) => !OTHER_SERVICE_EXCHANGES.has(x));
   if (unknown.length > 0) return unknown.includes(OSLO_DEFAULT_EXCHANGE) ? OSLO_DEFAULT_EXCHANGE : unknown[0];
   // Not watched yet (the configured exchange is missing): oslo's default existing is the best lead.
   return flow === undefined && traffic.watch.includes(OSLO_DEFAULT_EXCHANGE) ? OSLO_DEFAULT_EXCHANGE : undefined;
+}
+
+/** The exchange where Nova's own notifications were seen while waiting, if any. */
+export function novaSeenElsewhere(flow: Flow | undefined): string | undefined {
+  return flow?.elsewhere.find((a) => a.decoded.ok && isNovaEventType(a.decoded.notification.eventType))?.exchange;
 }
 
 /** The hint for "nothing arrived on `configured`", when the vhost says where the traffic goes; else undefined. */
@@ -86,10 +100,12 @@ export function elsewhereHint(
 ): string | undefined {
   const likely = likelyNovaExchange(traffic, flow);
   if (likely !== undefined) return controlExchangeHint(configured, likely);
-  if (traffic.osloQueues.length === 0) return undefined;
+  if (traffic.osloQueues.length === 0 || traffic.feedingConfigured.length > 0) return undefined;
+  // Without the bindings nothing says where they come from: no blame, only where to look.
+  const queues = `oslo's ${traffic.osloQueues.join(', ')} queue${traffic.osloQueues.length === 1 ? '' : 's'}`;
   return (
-    `the vhost has oslo's ${traffic.osloQueues.join(', ')} queue${traffic.osloQueues.length === 1 ? '' : 's'}, so notifications are sent here, ` +
-    `but not to ${configured}: check [DEFAULT] control_exchange in nova.conf (oslo's default is ${OSLO_DEFAULT_EXCHANGE})` +
-    (withManagement ? '' : ', or give --management.url to see which exchange feeds them')
+    `the vhost has ${queues}, so notifications are sent to it` +
+    (withManagement ? `, but not through ${configured}` : `; give --management.url to see which exchange feeds them`) +
+    `: if not ${configured}, set [DEFAULT] control_exchange = ${configured} in nova.conf (oslo's default is ${OSLO_DEFAULT_EXCHANGE})`
   );
 }

@@ -25,7 +25,7 @@ export function summarize(verdicts: readonly Verdict[]): string {
 /** Shown when an exchange is missing: oslo declares it on the first notification it sends. */
 export const NOVA_SENDS_NOTHING_HINT =
   'Nova has not sent a notification yet: check `driver = messagingv2` in [oslo_messaging_notifications] of nova.conf ' +
-  `(and [DEFAULT] control_exchange), restart the Nova services, or run check ${FIX_FLAG} to declare it now`;
+  `(and [DEFAULT] control_exchange), restart the Nova services, or run check ${FIX_FLAG} with --nova.config-file to declare it now`;
 
 export const NOTHING_FLOWING_HINT =
   'Nova sends only when something happens: create or stop a server (or run `simulate`), and check that nova.conf has ' +

@@ -8,8 +8,17 @@ import type { ChannelModel } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { errorCode, serverMessage } from '../amqp/errors.js';
-import { managementClient, ManagementError, type ManagementClient } from '../amqp/management.js';
-import { ARG_FLAGS, declareExchange, declareQueue, exchangeExists, queueArguments, withChannel } from '../amqp/topology.js';
+import { managementClient, ManagementError, type ManagementClient, type QueueInfo } from '../amqp/management.js';
+import {
+  ARG_FLAGS,
+  declareExchange,
+  declareQueue,
+  describeDeclaration,
+  exchangeExists,
+  missingExchangeRule,
+  queueArguments,
+  withChannel,
+} from '../amqp/topology.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { competingConsumers, SPLIT_WARNING } from '../amqp/queue-sharing.js';
 import { shellWord } from '../amqp/shell-word.js';
@@ -18,7 +27,7 @@ import type { ConfigFor } from '../config/config.js';
 
 type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
-import { elsewhereHint, findOsloTraffic, type OsloTraffic } from './check-elsewhere.js';
+import { elsewhereHint, findOsloTraffic, novaSeenElsewhere, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
 import { FIX_FLAG, formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
@@ -50,6 +59,7 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     return verdicts.some((v) => v.status === 'FAIL') ? 1 : 0;
   };
   const { amqp, nova } = config;
+  for (const notice of config.notices) report({ status: 'warn', text: notice });
   if (nova.configFile !== undefined) {
     report(
       nova.silentReason
@@ -135,15 +145,22 @@ function managementHint(err: ManagementError): string {
 async function checkExchanges({ config, connection, management, traffic, report }: Context): Promise<string[]> {
   const { amqp, check } = config;
   const present: string[] = [];
-  const durability = (durable: boolean): string => (durable ? 'durable' : 'non-durable');
   for (const exchange of amqp.exchanges) {
+    const rule = missingExchangeRule(amqp, exchange);
     if (!(await exchangeExists(connection, exchange))) {
-      if (check.fix) {
-        await declareExchange(connection, exchange, amqp.exchangeDurable);
+      if (check.fix && rule.declare) {
+        await declareExchange(connection, exchange, rule);
         present.push(exchange);
         report({
           status: 'ok',
-          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${durability(amqp.exchangeDurable)}) [${FIX_FLAG}]`,
+          text: `exchange ${exchange} was missing: declared it as oslo does (topic, ${describeDeclaration(rule)}) as ${rule.source} says [${FIX_FLAG}]`,
+        });
+      } else if (check.fix && !rule.declare) {
+        // Declared with the wrong durability it would break the service's own declaration (406).
+        report({
+          status: 'FAIL',
+          text: `exchange ${exchange} missing, and not declared: how its service declares it is unknown`,
+          hint: rule.advice,
         });
       } else {
         const hint = elsewhereHint(exchange, traffic, undefined, management !== undefined) ?? NOVA_SENDS_NOTHING_HINT;
@@ -161,14 +178,20 @@ async function checkExchanges({ config, connection, management, traffic, report 
         text: `exchange ${exchange} is a ${info.type} exchange, not topic`,
         hint: `Nova publishes to a topic exchange: delete it (rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let Nova declare it`,
       });
-    } else if (info.durable !== amqp.exchangeDurable) {
+    } else if (rule.declare && (info.durable !== rule.durable || info.auto_delete !== rule.autoDelete)) {
+      const actual = describeDeclaration({ durable: info.durable, autoDelete: info.auto_delete });
       report({
         status: 'FAIL',
-        text: `exchange ${exchange} is ${durability(info.durable)} but --amqp.exchange-durable is ${amqp.exchangeDurable}`,
-        hint: "set --amqp.exchange-durable to Nova's [oslo_messaging_rabbit] amqp_durable_queues; if they differ, Nova's own declaration fails with 406",
+        text: `exchange ${exchange} is ${actual}, but ${rule.source} says ${describeDeclaration(rule)}`,
+        hint:
+          'the service declares it as its settings say, and that fails with 406 PRECONDITION_FAILED while they differ: correct the setting, or delete the exchange ' +
+          `(rabbitmqctl delete_exchange -p ${shellWord(amqp.address.vhost)} ${shellWord(exchange)}) and let the service declare it again`,
       });
     } else {
-      report({ status: 'ok', text: `exchange ${exchange} exists (topic, ${durability(info.durable)})` });
+      report({
+        status: 'ok',
+        text: `exchange ${exchange} exists (topic, ${describeDeclaration({ durable: info.durable, autoDelete: info.auto_delete })})`,
+      });
     }
   }
   return present;
@@ -208,7 +231,11 @@ async function checkQueue(ctx: Context): Promise<void> {
       hint: `delete it (rabbitmqctl delete_queue -p ${shellWord(vhost)} ${shellWord(amqp.queue)}) and let serve declare it`,
     });
   }
-  if (info && (info.type ?? 'classic') !== amqp.queueType) {
+  // serve names no x-queue-type for classic, so a vhost's default queue type (quorum on kolla-style
+  // brokers) decides: that queue is what serve declares, not a clash.
+  const vhostType = info && amqp.queueType === 'classic' ? await management?.vhostDefaultQueueType(vhost) : undefined;
+  const typeByVhost = vhostType !== undefined && info?.type === vhostType;
+  if (info && !typeByVhost && (info.type ?? 'classic') !== amqp.queueType) {
     report({
       status: 'FAIL',
       text: `queue ${amqp.queue} is a ${info.type} queue but --amqp.queue-type is ${amqp.queueType}`,
@@ -226,9 +253,10 @@ async function checkQueue(ctx: Context): Promise<void> {
     }
   }
   const { messageCount, consumerCount } = stats;
+  const byVhost = typeByVhost && vhostType !== 'classic' ? `; ${vhostType}, the vhost's default queue type` : '';
   report({
     status: 'ok',
-    text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${count(consumerCount, 'consumer')}`,
+    text: `queue ${amqp.queue} exists: ${count(messageCount, 'message')} ready, ${consumers(amqp.singleActiveConsumer, consumerCount, info)}${byVhost}`,
   });
   // The queue's own argument when the management API tells it; else what serve would declare.
   const singleActive = info ? info.arguments['x-single-active-consumer'] === true : amqp.singleActiveConsumer;
@@ -316,7 +344,21 @@ async function checkFlow(
     services.every((s) => heardFrom(seen, s)),
   );
   const got = flow.arrival;
-  if (got === undefined) {
+  const fed = traffic.feedingConfigured.find((f) => exchanges.includes(f.exchange));
+  if (got === undefined && fed !== undefined && novaSeenElsewhere(flow) === undefined) {
+    // oslo bound its queue to the configured exchange: the service publishes there, it was only quiet.
+    const stats = (await management?.exchange(amqp.address.vhost, fed.exchange))?.message_stats;
+    const rate = stats?.publish_in_details?.rate;
+    const published =
+      stats?.publish_in === undefined ? '' : `; ${stats.publish_in} published to it so far${rate === undefined ? '' : `, ${rate}/s now`}`;
+    report({
+      status: 'warn',
+      text:
+        `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}, but ${fed.exchange} ` +
+        `feeds oslo's ${fed.queue}: the service publishes to it and was quiet meanwhile${published}`,
+      hint: 'create or stop a server (or run `simulate`) while check waits, or wait longer with --check.wait-seconds',
+    });
+  } else if (got === undefined) {
     report({
       status: 'FAIL',
       text: `no notification within ${check.waitSeconds} s on ${where}${signal.aborted ? ' (interrupted)' : ''}`,
@@ -351,6 +393,18 @@ async function checkFlow(
           },
     );
   }
+}
+
+/**
+ * Who consumes. With --ha the queue has a single active consumer, and AMQP counts only that
+ * one: the replicas waiting behind it are listed by the management API alone.
+ */
+function consumers(singleActive: boolean, amqpCount: number, info: QueueInfo | undefined): string {
+  if (!singleActive || amqpCount === 0) return count(amqpCount, 'consumer');
+  const details = info?.consumer_details;
+  if (details === undefined) return `${amqpCount} active (replicas waiting behind it are counted with --management.url)`;
+  const active = details.filter((d) => d.activity_status === 'single_active').length;
+  return `${Math.max(active, amqpCount)} active, ${details.filter((d) => d.activity_status === 'waiting').length} waiting`;
 }
 
 /** `1 consumer`, `2 consumers`. */

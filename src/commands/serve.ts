@@ -192,7 +192,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     onConsuming: () => void sharing.check(),
     log,
   });
-  new BrokerMetrics(registry, consumer, amqp.singleActiveConsumer);
+  new BrokerMetrics(registry, consumer, amqp.singleActiveConsumer, amqp.exchanges);
   registerRoleMetrics(
     registry,
     () => replicated?.replica ?? { active: consumer.consuming, takeovers: 0, snapshots: 0, lastSnapshotBytes: 0 },
@@ -250,6 +250,7 @@ export interface ServeIo {
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> {
   const { log } = io;
   if (config.nova.silentReason) log.warn({ novaConfigFile: config.nova.configFile }, config.nova.silentReason);
+  for (const notice of config.notices) log.warn(notice);
   // Handlers go in before start-up, so a signal during it still ends in a clean stop.
   let signalled: string | undefined;
   let shutdown = (signal: string) => void (signalled ??= signal);

@@ -10,7 +10,8 @@ import type { ConfigFor } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { createCloudTrafficModel } from '../simulate/cloud.js';
 import { createProgressBar, type ProgressStream } from '../simulate/progress.js';
-import { publishTraffic, type PublishResult } from '../simulate/publisher.js';
+import { OSLO_DEFAULT_EXCHANGE_FLAGS, publishTraffic, type ExchangeFlags, type PublishResult } from '../simulate/publisher.js';
+import { describeDeclaration, missingExchangeRule } from '../amqp/topology.js';
 import { VERSION } from '../version.js';
 
 export interface SimulateIo {
@@ -24,6 +25,12 @@ export interface SimulateIo {
 export async function runSimulate(config: ConfigFor<'simulate'>, io: SimulateIo): Promise<number> {
   const { amqp, simulate: s } = config;
   if (config.nova.silentReason) io.log.warn(config.nova.silentReason);
+  for (const notice of config.notices) io.log.warn(notice);
+  // simulate plays the services: it declares what they would, oslo's defaults unless told otherwise.
+  const declaration = (x: string): ExchangeFlags => {
+    const rule = missingExchangeRule(amqp, x);
+    return rule.declare ? rule : OSLO_DEFAULT_EXCHANGE_FLAGS;
+  };
   const exchange = amqp.exchanges[0] as string; // the flag requires at least one
   const rate = s.rate > 0 ? s.rate : undefined;
   const model = createCloudTrafficModel({
@@ -42,7 +49,7 @@ export async function runSimulate(config: ConfigFor<'simulate'>, io: SimulateIo)
       connect: async () =>
         (await connectToBroker({ ...amqp, connectionName: `openstack-notification-exporter ${VERSION} simulate` })).connection,
       exchange,
-      exchangeDurable: amqp.exchangeDurable,
+      declaration,
       model,
       count: s.count > 0 ? s.count : undefined,
       durationSeconds: s.durationSeconds > 0 ? s.durationSeconds : undefined,
@@ -54,11 +61,11 @@ export async function runSimulate(config: ConfigFor<'simulate'>, io: SimulateIo)
     io.log.error(err instanceof Error ? serverMessage(err) : String(err));
     return 1;
   }
-  io.stdout.write(summary(result, exchange, redactedUrl(amqp.address), amqp.exchangeDurable));
+  io.stdout.write(summary(result, exchange, redactedUrl(amqp.address), declaration(exchange)));
   return 0;
 }
 
-function summary(r: PublishResult, exchange: string, broker: string, durable: boolean): string {
+function summary(r: PublishResult, exchange: string, broker: string, how: ExchangeFlags): string {
   const rate = r.elapsedSeconds > 0 ? Math.round(r.sent / r.elapsedSeconds) : r.sent;
   const table = (counts: Record<string, number>): string =>
     Object.entries(counts)
@@ -70,7 +77,6 @@ function summary(r: PublishResult, exchange: string, broker: string, durable: bo
     `by priority: ${table(r.stats.byPriority)}`,
     `by routing key: ${table(r.stats.byRoutingKey)}`,
   ];
-  if (r.exchangeDeclared)
-    lines.push(`declared the missing exchange ${exchange} as oslo does (topic, ${durable ? 'durable' : 'non-durable'})`);
+  if (r.exchangeDeclared) lines.push(`declared the missing exchange ${exchange} as oslo does (topic, ${describeDeclaration(how)})`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,8 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
 import { ConnectError, connectToBroker } from '../amqp/connect.js';
 import { serverMessage } from '../amqp/errors.js';
-import { bindTemporaryQueue, ensureExchanges } from '../amqp/topology.js';
+import { awaitingReason, bindTemporaryQueue, describeDeclaration, ensureExchanges, missingExchangeRule } from '../amqp/topology.js';
+import { watchExchanges, type ExchangeWatch } from '../amqp/exchange-watch.js';
 import { bindingKeys } from '../oslo/wire.js';
 import { hostLabel } from '../amqp/url.js';
 import type { ConfigFor } from '../config/config.js';
@@ -32,6 +33,7 @@ export async function runTail(config: ConfigFor<'tail'>, io: TailIo): Promise<nu
   const { amqp, tail } = config;
   const { log, stdout, signal } = io;
   if (config.nova.silentReason) log.warn(config.nova.silentReason);
+  for (const notice of config.notices) log.warn(notice);
   if (signal.aborted) return 0;
   let connected;
   try {
@@ -61,16 +63,31 @@ export async function runTail(config: ConfigFor<'tail'>, io: TailIo): Promise<nu
   const onPipeError = (): void => stop(0);
   stdout.on('error', onPipeError);
 
+  let watch: ExchangeWatch | undefined;
   try {
-    const declared = await ensureExchanges(connection, amqp.exchanges, amqp.exchangeDurable);
-    for (const exchange of declared) log.info({ exchange, durable: amqp.exchangeDurable }, 'declared the missing exchange as oslo does');
+    const { declared, missing } = await ensureExchanges(connection, amqp.exchanges, amqp);
+    for (const exchange of declared) {
+      const rule = missingExchangeRule(amqp, exchange);
+      if (rule.declare)
+        log.info({ exchange }, `declared the missing exchange ${exchange} (topic, ${describeDeclaration(rule)}) as ${rule.source} says`);
+    }
+    for (const exchange of missing) log.warn({ exchange }, awaitingReason(amqp, exchange));
     const channel = await connection.createChannel();
     channel.on('error', (err: unknown) => {
       log.error({ reason: serverMessage(err) }, 'channel closed by the broker');
       stop(1);
     });
     await channel.prefetch(PREFETCH);
-    const queue = await bindTemporaryQueue(channel, amqp.exchanges, amqp.topics, TEMPORARY_QUEUE_MAX_LENGTH);
+    const present = amqp.exchanges.filter((x) => !missing.includes(x));
+    const queue = await bindTemporaryQueue(channel, present, amqp.topics, TEMPORARY_QUEUE_MAX_LENGTH);
+    watch = watchExchanges(
+      connection,
+      missing,
+      async (exchange) => {
+        for (const key of bindingKeys(amqp.topics)) await channel.bindQueue(queue, exchange, key);
+      },
+      (exchange) => log.info({ exchange }, `exchange ${exchange} appeared: tailing it too`),
+    );
     const settle = acknowledger(channel, stdout);
     let printed = 0;
     await channel.consume(queue, (msg) => {
@@ -104,6 +121,7 @@ export async function runTail(config: ConfigFor<'tail'>, io: TailIo): Promise<nu
   }
 
   const code = await finished;
+  watch?.stop();
   signal.removeEventListener('abort', onAbort);
   // Closing the connection deletes the exclusive queue; unacked messages die with it.
   await closeQuietly(connection);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TopologySpec } from '../amqp/topology.js';
+import type { MissingExchange, TopologySpec } from '../amqp/topology.js';
 import type { BrokerAddress } from '../amqp/url.js';
 import { redactedUrl } from '../amqp/url.js';
 import { redactUrlsIn } from '../oslo/secrets.js';
@@ -105,6 +105,8 @@ interface LogConfig {
 
 interface CommonConfig extends LogConfig {
   readonly nova: NovaConfig;
+  /** Warnings about the configuration itself (a deprecated flag): each command shows them at start. */
+  readonly notices: readonly string[];
 }
 
 /** The declarative mapping of the services beyond Nova: the built-in rules and the operator's. */
@@ -263,12 +265,14 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
     return Object.freeze(mapping) as ConfigFor<C>;
   }
   const format = r.get('nova.notification-format');
+  const notices: string[] = [];
   const common = {
     nova: { notificationFormat: format, configFile: novaFile, silentReason: nova && silentNovaReason(nova) },
     log: { level: r.get('log.level'), format: r.get('log.format') },
     settings: r.settings(format),
+    notices,
   };
-  const amqp = amqpConfig(r, format);
+  const amqp = amqpConfig(r, format, nova, notices);
   const config: Config =
     command === 'serve'
       ? {
@@ -384,7 +388,7 @@ function novaFlags(nova: NovaNotificationSettings, source: string, cli: RawFlags
  * The broker settings of a command. The queue's settings belong to serve and check; the
  * others get the defaults, which they never use to declare anything.
  */
-function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
+function amqpConfig(r: Resolution, format: NotificationFormat, nova: NovaNotificationSettings | undefined, notices: string[]): AmqpConfig {
   const orDefault = <K extends FlagName>(name: K): FlagValues[K] =>
     r.has(name) ? r.get(name) : (FLAGS[name].schema.parse((FLAGS[name] as FlagSpec).default) as FlagValues[K]);
   const novaTopics = (r.has('amqp.topic') ? r.get('amqp.topic') : undefined) ?? topicsFor(format);
@@ -409,7 +413,7 @@ function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
     services,
     exchanges: unique([r.get('amqp.exchange'), ...others.map((s) => s.exchanges)]),
     topics: unique([novaTopics, ...others.map((s) => s.topics)]),
-    exchangeDurable: r.get('amqp.exchange-durable'),
+    missingExchanges: missingExchanges(r, r.get('amqp.exchange'), others, nova, notices),
     queue: orDefault('amqp.queue'),
     queueType,
     singleActiveConsumer: ha,
@@ -421,4 +425,59 @@ function amqpConfig(r: Resolution, format: NotificationFormat): AmqpConfig {
     connectTimeoutSeconds: r.get('amqp.connect-timeout-seconds'),
     reconnectMaxDelaySeconds: orDefault('amqp.reconnect-max-delay-seconds'),
   };
+}
+
+/**
+ * What to do about each exchange that does not exist yet (see MissingExchange): never
+ * guessed. The operator's --amqp.declare-exchange covers every exchange; nova.conf's
+ * [oslo_messaging_rabbit] covers Nova's only; otherwise the exporter waits for the service.
+ */
+function missingExchanges(
+  r: Resolution,
+  novaExchanges: readonly string[],
+  others: readonly ServiceBinding[],
+  nova: NovaNotificationSettings | undefined,
+  notices: string[],
+): Record<string, MissingExchange> {
+  const given = r.source('amqp.declare-exchange');
+  // Said by the operator (flag or variable), not read from nova.conf nor defaulted.
+  const said = given === 'flag' || given === envName('amqp.declare-exchange');
+  let mode = r.get('amqp.declare-exchange');
+  let shown = given === 'flag' ? `--amqp.declare-exchange ${mode}` : `${given}=${mode}`;
+  const legacy = r.get('amqp.exchange-durable');
+  if (legacy !== undefined) {
+    const legacyMode = legacy ? 'durable' : 'transient';
+    if (said && mode !== legacyMode) {
+      throw new ConfigError(`invalid --amqp.exchange-durable: it contradicts --amqp.declare-exchange ${mode}; drop the deprecated flag`);
+    }
+    mode = legacyMode;
+    shown = `--amqp.exchange-durable ${String(legacy)}`;
+    notices.push('--amqp.exchange-durable is deprecated: use --amqp.declare-exchange durable or transient');
+  }
+  const operator = said || legacy !== undefined;
+  const fromNovaConf = !operator && nova !== undefined;
+  const rules: Record<string, MissingExchange> = {};
+  const serviceOf = (exchange: string): string => others.find((s) => s.exchanges.includes(exchange))?.name ?? 'nova';
+  for (const exchange of new Set([...novaExchanges, ...others.flatMap((s) => s.exchanges)])) {
+    const service = serviceOf(exchange);
+    if (fromNovaConf && service === 'nova') {
+      const { durable, autoDelete, because } = nova.exchange;
+      rules[exchange] = { service, declare: true, durable, autoDelete, source: `${given} (${because})` };
+    } else if (operator && mode !== 'wait') {
+      rules[exchange] = { service, declare: true, durable: mode === 'durable', autoDelete: false, source: shown };
+    } else {
+      const how =
+        service === 'nova' && nova === undefined
+          ? "give --nova.config-file, or set --amqp.declare-exchange durable or transient as nova.conf's"
+          : `set --amqp.declare-exchange durable or transient as ${service}'s`;
+      rules[exchange] = {
+        service,
+        declare: false,
+        advice:
+          `waiting for ${service} to declare it, then the queue is bound to it; to declare it now, ${how} ` +
+          '[oslo_messaging_rabbit] amqp_durable_queues says (durable also when rabbit_quorum_queue = true)',
+      };
+    }
+  }
+  return rules;
 }

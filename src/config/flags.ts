@@ -28,6 +28,10 @@ export interface FlagSpec<T = unknown> {
   readonly schema: z.ZodType<T, string | string[]>;
 }
 
+/** --amqp.declare-exchange: wait for the service, or declare as its amqp_durable_queues says. */
+export const DECLARE_EXCHANGE_MODES = ['wait', 'durable', 'transient'] as const;
+export type DeclareExchangeMode = (typeof DECLARE_EXCHANGE_MODES)[number];
+
 const ALL: readonly CommandName[] = ['serve', 'tail', 'check', 'simulate'];
 const CONSUMERS: readonly CommandName[] = ['serve', 'tail', 'check'];
 
@@ -217,9 +221,14 @@ export const FLAGS = {
     commands: CONSUMERS,
     schema: names,
   },
+  'amqp.declare-exchange': {
+    help: "A service's exchange not there yet: wait for the service to declare it, or declare it durable or transient as its amqp_durable_queues says (Nova's: from --nova.config-file)",
+    default: 'wait',
+    commands: ALL,
+    schema: oneOf(DECLARE_EXCHANGE_MODES),
+  },
   'amqp.exchange-durable': {
-    help: 'Declare a missing exchange durable (match oslo amqp_durable_queues)',
-    default: 'false',
+    help: 'Deprecated: use --amqp.declare-exchange durable or transient',
     boolean: true,
     commands: ALL,
     schema: bool,

@@ -21,9 +21,9 @@ ${body || '<tr><td colspan="2">none yet</td></tr>'}
 </tbody></table>`;
 }
 
-/** The broker link in one line: its state and, while not consuming, why (the last connection problem). */
+/** The broker link in one line: its state and, while not ready, why (the last connection problem, or an exchange awaited). */
 export function brokerLine(b: BrokerStatus): string {
-  const why = b.state === 'consuming' ? '' : (b.problem ?? (b.state === 'connecting' ? 'connecting to the broker' : ''));
+  const why = b.ready ? '' : (b.problem ?? (b.state === 'connecting' ? 'connecting to the broker' : ''));
   return `<p id="broker" data-state="${e(b.state)}">Broker link: <span class="state" id="state">${e(b.state)}</span>${
     why ? ` · not ready: <span id="broker-problem">${e(why)}</span>` : ''
   }${b.warning ? ` · warning: <span id="broker-warning">${e(b.warning)}</span>` : ''}</p>`;

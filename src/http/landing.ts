@@ -29,9 +29,17 @@ export function landingPage(info: LandingInfo): string {
         `<tr><td><code>--${e(s.flag)}</code></td><td><code>${e(redactSetting(s.flag, s.value))}</code></td><td>${e(s.source)}</td></tr>`,
     )
     .join('\n');
+  const waiting = (x: string): string =>
+    info.broker.awaitingExchanges.includes(x)
+      ? ' <span class="awaiting">(waiting for the exchange to be declared by its service)</span>'
+      : '';
   const bindings = info.exchanges
-    .flatMap((x) => info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code></li>`))
+    .flatMap((x) =>
+      info.topics.map((t) => `<li><code>${e(x)}</code> → <code>${e(t)}.*</code> → <code>${e(info.queue)}</code>${waiting(x)}</li>`),
+    )
     .join('\n');
+  // The broker's answer, not the flag: a vhost's default queue type may make a queue declared without x-queue-type quorum.
+  const queueType = info.broker.queueType ?? 'not known yet';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,6 +56,7 @@ ${info.activity ? ACTIVITY_STYLE : ''}</style>
 <h1>OpenStack Notification Exporter</h1>
 <p>Version <code>${e(info.version)}</code> · <a href="${e(info.telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a> · <a href="/-/ready">Readiness</a></p>
 ${info.activity ? `${activitySection(info.activity, info.broker)}\n${ACTIVITY_SCRIPT}\n` : `${brokerLine(info.broker)}\n`}<h2>Bindings</h2>
+<p>Queue <code>${e(info.queue)}</code>, type <span id="queue-type">${e(queueType)}</span></p>
 <ul>
 ${bindings}
 </ul>

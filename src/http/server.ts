@@ -42,7 +42,7 @@ export function createApp(options: HttpOptions): express.Express {
   const { broker } = options;
   app.get('/-/ready', (_req, res) => {
     const status = broker();
-    const ready = status.state === 'consuming';
+    const { ready } = status;
     res
       .status(ready ? 200 : 503)
       .type('text/plain')

@@ -8,8 +8,11 @@ import { SELF_PREFIX } from './self-metrics.js';
  * consumers come from one query per scrape, shared by both gauges, so both are current.
  */
 export class BrokerMetrics {
-  /** `singleActiveConsumer`: the queue hands every message to one consumer (--ha), so others only wait. */
-  constructor(registry: Registry, broker: BrokerState, singleActiveConsumer: boolean) {
+  /**
+   * `singleActiveConsumer`: the queue hands every message to one consumer (--ha), so others only wait.
+   * `exchanges`: every exchange the queue is to be bound to, each a series of exchange_bound.
+   */
+  constructor(registry: Registry, broker: BrokerState, singleActiveConsumer: boolean, exchanges: readonly string[]) {
     const registers = [registry];
     // prom-client collects every metric of a scrape concurrently: the collects of one scrape
     // share the query in flight, and the next scrape asks again.
@@ -24,6 +27,16 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.set(broker.consuming ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${SELF_PREFIX}exchange_bound`,
+      help: "1 when the exporter's queue is bound to the exchange; 0 while not consuming or while waiting for its service to declare it.",
+      labelNames: ['exchange'] as const,
+      registers,
+      collect() {
+        const awaiting = broker.awaitingExchanges;
+        for (const exchange of exchanges) this.set({ exchange }, broker.consuming && !awaiting.includes(exchange) ? 1 : 0);
       },
     });
     new Counter({

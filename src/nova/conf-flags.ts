@@ -13,6 +13,8 @@ export function flagsFromNovaConf(settings: NovaNotificationSettings): RawFlags 
   // oslo.messaging's own default is "openstack", but Nova sets its control exchange to "nova".
   flags['amqp.exchange'] = [settings.controlExchange ?? 'nova'];
   if (settings.notificationFormat !== undefined) flags['nova.notification-format'] = settings.notificationFormat;
+  // Nova's exchange only: config.ts applies a nova.conf answer to no other service's exchange.
+  flags['amqp.declare-exchange'] = settings.exchange.durable ? 'durable' : 'transient';
   return flags;
 }
 

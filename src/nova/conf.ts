@@ -21,6 +21,22 @@ export interface NovaNotificationSettings {
   notifyOnStateChange: string | undefined;
   /** False when no driver is configured (oslo's default list is empty) or every driver is noop, "" or none. */
   sendsNotifications: boolean;
+  /** How oslo's rabbit driver declares the exchange Nova sends to, and which setting decided it. */
+  exchange: ExchangeDeclaration;
+}
+
+/**
+ * oslo.messaging's rabbit driver declares the exchange it publishes to with
+ * `durable = amqp_durable_queues or rabbit_quorum_queue` and `auto_delete = amqp_auto_delete`
+ * (impl_rabbit.py, Connection.durable and notify_send), all in [oslo_messaging_rabbit];
+ * a query parameter of the transport_url of the same name wins over the file
+ * (common.py, ConfigOptsProxy).
+ */
+export interface ExchangeDeclaration {
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  /** e.g. `[oslo_messaging_rabbit] rabbit_quorum_queue = true`, or oslo's defaults. */
+  readonly because: string;
 }
 
 export class NovaConfError extends Error {
@@ -98,6 +114,28 @@ export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificati
     );
   }
 
+  const flag = (key: string, aliases: readonly Name[] = []): { value: boolean; where: string } | undefined => {
+    const fromUrl = transportUrl === undefined ? undefined : urlQuery(transportUrl).get(key);
+    if (fromUrl !== undefined)
+      return { value: parseBool(fromUrl, `${source}: transport_url ?${key}`), where: `transport_url ?${key}=${fromUrl}` };
+    const found = single(sections, [['oslo_messaging_rabbit', key], ...aliases]);
+    const raw = resolve(found);
+    if (found === undefined || raw === undefined) return undefined;
+    return { value: parseBool(raw, `${source}:${found.entry.line}: [${found.group}] ${key}`), where: `[${found.group}] ${key} = ${raw}` };
+  };
+  const quorum = flag('rabbit_quorum_queue');
+  const durableQueues = flag('amqp_durable_queues');
+  const autoDelete = flag('amqp_auto_delete', [['DEFAULT', 'amqp_auto_delete']]);
+  const durableBy = quorum?.value ? quorum : durableQueues?.value ? durableQueues : undefined;
+  const exchange: ExchangeDeclaration = {
+    durable: durableBy !== undefined,
+    autoDelete: autoDelete?.value ?? false,
+    because: [
+      durableBy?.where ?? durableQueues?.where ?? "oslo's default amqp_durable_queues = false",
+      ...(autoDelete?.value ? [autoDelete.where] : []),
+    ].join(', '),
+  };
+
   return {
     transportUrl,
     topics: topicsRaw === undefined ? undefined : splitList(topicsRaw),
@@ -112,7 +150,29 @@ export function readNovaConf(text: string, source = 'nova.conf'): NovaNotificati
       ]),
     ),
     sendsNotifications: (driver ?? []).some((d) => !SILENT_DRIVERS.has(d)),
+    exchange,
   };
+}
+
+// oslo.config's Boolean type: these words in any case, nothing else.
+const TRUE_WORDS = new Set(['true', '1', 'on', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'off', 'no']);
+
+function parseBool(raw: string, where: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new NovaConfError(`${where} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
+}
+
+/** The query of an oslo transport_url; oslo joins a repeated parameter's values with commas. */
+function urlQuery(url: string): Map<string, string> {
+  const q = url.indexOf('?');
+  const out = new Map<string, string>();
+  if (q < 0) return out;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of new Set(params.keys())) out.set(key, params.getAll(key).join(','));
+  return out;
 }
 
 function isNotificationFormat(v: string): v is (typeof NOTIFICATION_FORMATS)[number] {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ChannelModel } from 'amqplib';
 import { closeQuietly } from '../amqp/close.js';
-import { ensureExchanges } from '../amqp/topology.js';
+import { declareExchange, exchangeExists } from '../amqp/topology.js';
 import { OSLO_PUBLISH_OPTIONS, osloEnvelope } from '../oslo/wire.js';
 import type { TrafficModel, TrafficStats } from './model.js';
 
@@ -29,8 +29,8 @@ export interface PublishOptions {
   connect?: () => Promise<ChannelModel>;
   /** Nova's control exchange. Default `nova`. */
   exchange?: string;
-  /** Declare a missing exchange durable (oslo's amqp_durable_queues). Default false. */
-  exchangeDurable?: boolean;
+  /** How to declare a missing exchange, as the service would (oslo's amqp_durable_queues). Default oslo's: transient. */
+  declaration?: (exchange: string) => ExchangeFlags;
   model: TrafficModel;
   /** Stop after this many messages. */
   count?: number;
@@ -53,12 +53,23 @@ export interface PublishResult {
   stats: TrafficStats;
 }
 
+export interface ExchangeFlags {
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly source: string;
+}
+
+/** oslo's defaults: amqp_durable_queues and amqp_auto_delete false. */
+export const OSLO_DEFAULT_EXCHANGE_FLAGS: ExchangeFlags = { durable: false, autoDelete: false, source: "oslo's defaults" };
+
 /**
- * Declares the exchange the way oslo does, but only if it is missing (the exporter's own
- * rule, from amqp/topology.ts). Returns whether it had to be declared.
+ * Declares the exchange the way the publishing service does, but only if it is missing: an
+ * existing one is the service's. Returns whether it had to be declared.
  */
-export async function ensureExchange(conn: ChannelModel, exchange: string, durable = false): Promise<boolean> {
-  return (await ensureExchanges(conn, [exchange], durable)).length > 0;
+export async function ensureExchange(conn: ChannelModel, exchange: string, how = OSLO_DEFAULT_EXCHANGE_FLAGS): Promise<boolean> {
+  if (await exchangeExists(conn, exchange)) return false;
+  await declareExchange(conn, exchange, how);
+  return true;
 }
 
 export async function publishTraffic(opts: PublishOptions): Promise<PublishResult> {
@@ -94,7 +105,8 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
   timer?.unref();
 
   try {
-    const exchangeDeclared = await ensureExchange(conn, exchange, opts.exchangeDurable);
+    const how = opts.declaration ?? (() => OSLO_DEFAULT_EXCHANGE_FLAGS);
+    const exchangeDeclared = await ensureExchange(conn, exchange, how(exchange));
     const ensured = new Set([exchange]);
     const ch = await conn.createConfirmChannel();
     ch.on('error', fail);
@@ -115,7 +127,7 @@ export async function publishTraffic(opts: PublishOptions): Promise<PublishResul
       const { routingKey, message, exchange: own } = opts.model.next();
       // Other services publish to their own exchanges, declared as oslo does on first use.
       if (own !== undefined && !ensured.has(own)) {
-        await guard(ensureExchange(conn, own, opts.exchangeDurable));
+        await guard(ensureExchange(conn, own, how(own)));
         ensured.add(own);
       }
       const body = Buffer.from(JSON.stringify(osloEnvelope(message)), 'utf8');

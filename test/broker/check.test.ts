@@ -8,9 +8,14 @@ import { runCli } from '../support/cli.js';
 import { runExporter, eventually } from '../support/exporter.js';
 import { lifecycle } from '../support/fixtures.js';
 import { osloNotify } from '../support/oslo.js';
-import { suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
+import { declaredArguments, suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
+import { TEST_AMQP_HOST, TEST_MANAGEMENT_URL, TEST_OSLO_QUERY } from '../support/target.js';
 
-const MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
+const MANAGEMENT_URL = TEST_MANAGEMENT_URL;
+const WRONG_MANAGEMENT_URL = (password: string): string => TEST_MANAGEMENT_URL.replace('guest:guest', `guest:${password}`);
+// What --check.fix needs to declare a missing exchange: how its service declares it.
+const TRANSIENT = '--amqp.declare-exchange=transient';
+const AMQP_HOST = TEST_AMQP_HOST.replaceAll('.', '\\.');
 
 /** `check` against the real broker and its management API, one vhost for all, fresh names per test. */
 describe('check', () => {
@@ -26,7 +31,7 @@ describe('check', () => {
     const queue = uniqueName('osne-q');
     const r = await check(exchange, queue, '--check.wait-seconds', '1');
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^ok {4}broker guest:\*\*\*@127\.0\.0\.1:5672 accepted user "guest" on vhost "osne-test-\w+"$/m);
+    assert.match(r.stdout, new RegExp(`^ok {4}broker guest:\\*\\*\\*@${AMQP_HOST} accepted user "guest" on vhost "osne-test-\\w+"$`, 'm'));
     assert.match(
       r.stdout,
       new RegExp(
@@ -41,11 +46,14 @@ describe('check', () => {
 
   test('wrong credentials fail with exit 1 and no password printed', async () => {
     const url = suite.vhost.url.replace('guest:guest', 'guest:hunter2-wrong');
-    const r = await runCli(['check', '--amqp.url', url, '--management.url', 'http://guest:hunter3-wrong@127.0.0.1:15672']);
+    const r = await runCli(['check', '--amqp.url', url, '--management.url', WRONG_MANAGEMENT_URL('hunter3-wrong')]);
     assert.equal(r.code, 1);
     assert.match(
       r.stdout,
-      /^FAIL {2}cannot use the broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\/osne-test-\w+: broker 127\.0\.0\.1:5672 refused the login of user "guest".*\(hint: /m,
+      new RegExp(
+        `^FAIL {2}cannot use the broker amqp://guest:\\*\\*\\*@${AMQP_HOST}/osne-test-\\w+: broker ${AMQP_HOST} refused the login of user "guest".*\\(hint: `,
+        'm',
+      ),
     );
     assert.match(r.stdout, /^0 ok, 0 warn, 1 FAIL$/m);
     assert.ok(!/hunter[23]/.test(r.stdout + r.stderr), r.stdout + r.stderr);
@@ -66,11 +74,14 @@ describe('check', () => {
   test('--check.fix declares the exchange as oslo does and the queue and bindings as serve does', async () => {
     const exchange = suite.broker.track('exchange', uniqueName('nova'));
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
-    const r = await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
+    const r = await check(exchange, queue, '--check.fix', TRANSIENT, '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 0, r.stdout);
     assert.match(
       r.stdout,
-      new RegExp(`^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, non-durable\\) \\[--fix\\]$`, 'm'),
+      new RegExp(
+        `^ok {4}exchange ${exchange} was missing: declared it as oslo does \\(topic, transient\\) as --amqp\\.declare-exchange transient says \\[--fix\\]$`,
+        'm',
+      ),
     );
     assert.match(
       r.stdout,
@@ -82,7 +93,7 @@ describe('check', () => {
     );
     const q = (await listQueues(suite.vhost.name)).find((x) => x['name'] === queue);
     assert.equal(q?.['durable'], true);
-    assert.deepEqual(q?.['arguments'], [
+    assert.deepEqual(declaredArguments(q?.['arguments']), [
       ['x-expires', 'signedint', 3_600_000],
       ['x-max-length', 'signedint', 100_000],
     ]);
@@ -105,7 +116,7 @@ describe('check', () => {
     // Now the management API sees everything in place.
     const again = await check(exchange, queue, '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
     assert.equal(again.code, 0, again.stdout);
-    assert.match(again.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(topic, non-durable\\)$`, 'm'));
+    assert.match(again.stdout, new RegExp(`^ok {4}exchange ${exchange} exists \\(topic, transient\\)$`, 'm'));
     assert.match(again.stdout, new RegExp(`^ok {4}queue ${queue} is bound \\(${exchange} notifications\\.\\*\\)$`, 'm'));
     assert.deepEqual(lines(again.stdout, 'FAIL'), []);
   });
@@ -113,7 +124,7 @@ describe('check', () => {
   test('nothing flowing fails after --check.wait-seconds, and its temporary queue vanishes', async () => {
     const exchange = suite.broker.track('exchange', uniqueName('nova'));
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
-    assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
+    assert.equal((await check(exchange, queue, '--check.fix', TRANSIENT, '--check.wait-seconds', '0')).code, 0);
     const r = await check(exchange, queue, '--check.wait-seconds', '1');
     assert.equal(r.code, 1);
     assert.deepEqual(lines(r.stdout, 'FAIL'), [
@@ -157,6 +168,34 @@ describe('check', () => {
     }
   });
 
+  test('under --ha, says how many replicas are active and how many wait (management API)', async () => {
+    const exchange = await suite.broker.exchange('nova');
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    suite.broker.track('queue', `${queue}.state`);
+    const flags = { 'amqp.url': suite.vhost.url, 'amqp.exchange': [exchange], 'amqp.queue': queue, ha: 'true' };
+    const first = await runExporter(flags);
+    const second = await runExporter(flags);
+    try {
+      await eventually(async () => {
+        assert.equal((await first.get('/-/ready')).status, 200);
+        assert.equal((await second.get('/-/ready')).status, 200);
+      });
+      const line = await eventually(async () => {
+        const r = await check(exchange, queue, '--ha', '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
+        const found = r.stdout.split('\n').find((l) => l.startsWith(`ok    queue ${queue} exists:`)) ?? '';
+        assert.match(found, /1 active, 1 waiting$/);
+        return found;
+      }, 20_000);
+      assert.match(line, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages? ready, 1 active, 1 waiting$`));
+      // AMQP alone counts only the active one, and says so instead of "1 consumer".
+      const plain = await check(exchange, queue, '--ha', '--check.wait-seconds', '0');
+      assert.match(plain.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages? ready, 1 active \\(replicas waiting`, 'm'));
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
+
   test('with several services, says which have sent nothing', async () => {
     const exchange = await suite.broker.exchange('nova');
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
@@ -166,7 +205,7 @@ describe('check', () => {
     const message = lifecycle()[0] as Record<string, unknown>;
     const publisher = setInterval(() => suite.broker.publishOslo(exchange, message), 100);
     try {
-      const r = await check(exchange, queue, '--fix', '--openstack.services', 'nova,cinder', '--wait-seconds', '2');
+      const r = await check(exchange, queue, '--fix', TRANSIENT, '--openstack.services', 'nova,cinder', '--wait-seconds', '2');
       assert.match(r.stdout, /^ok {4}nova sends: got compute\.instance\.update on /m);
       assert.match(
         r.stdout,
@@ -177,35 +216,41 @@ describe('check', () => {
     }
   });
 
-  test('with the management API, a durable exchange against --amqp.exchange-durable false fails, and so does a direct one', async () => {
+  test('with the management API, a durable exchange fails only against a durability the exporter was told; a direct one fails', async () => {
     const durable = suite.broker.track('exchange', uniqueName('nova'));
     await suite.broker.channel.assertExchange(durable, 'topic', { durable: true });
     const direct = suite.broker.track('exchange', uniqueName('nova'));
     await suite.broker.channel.assertExchange(direct, 'direct', { durable: false });
-    const r = await runCli([
-      'check',
-      '--amqp.url',
-      suite.vhost.url,
-      '--amqp.exchange',
-      durable,
-      '--amqp.exchange',
-      direct,
-      '--amqp.queue',
-      uniqueName('osne-q'),
-      '--check.wait-seconds',
-      '0',
-      '--management.url',
-      MANAGEMENT_URL,
-    ]);
-    assert.equal(r.code, 1);
+    const run = (...args: string[]) =>
+      runCli([
+        'check',
+        '--amqp.url',
+        suite.vhost.url,
+        '--amqp.exchange',
+        durable,
+        '--amqp.exchange',
+        direct,
+        '--amqp.queue',
+        uniqueName('osne-q'),
+        '--check.wait-seconds',
+        '0',
+        '--management.url',
+        MANAGEMENT_URL,
+        ...args,
+      ]);
+    const told = await run(TRANSIENT);
+    assert.equal(told.code, 1);
     assert.match(
-      r.stdout,
+      told.stdout,
       new RegExp(
-        `^FAIL  exchange ${durable} is durable but --amqp\\.exchange-durable is false \\(hint: set --amqp\\.exchange-durable to Nova's`,
+        `^FAIL  exchange ${durable} is durable, but --amqp\\.declare-exchange transient says transient \\(hint: the service declares it as its settings say, and that fails with 406`,
         'm',
       ),
     );
-    assert.match(r.stdout, new RegExp(`^FAIL  exchange ${direct} is a direct exchange, not topic \\(hint: `, 'm'));
+    assert.match(told.stdout, new RegExp(`^FAIL  exchange ${direct} is a direct exchange, not topic \\(hint: `, 'm'));
+    // By default the exporter never declares it, so whatever durability the service chose is fine.
+    const waiting = await run();
+    assert.match(waiting.stdout, new RegExp(`^ok {4}exchange ${durable} exists \\(topic, durable\\)$`, 'm'));
   });
 
   test('with the management API, a queue declared with other arguments fails naming the flag', async () => {
@@ -257,7 +302,8 @@ describe('check finds where the notifications go', () => {
   /** Nova as oslo sends it with `control_exchange = <exchange>`: declares it and its notifications.info queue. */
   const osloPublishes = (exchange: string) =>
     osloNotify({
-      url: suite.vhost.url.replace('amqp:', 'rabbit:'),
+      // RabbitMQ 4 denies oslo's transient queues: there every deployment is durable.
+      url: `${suite.vhost.url.replace('amqp:', 'rabbit:')}${TEST_OSLO_QUERY}`,
       exchange,
       driver: 'messagingv2',
       publisher_id: 'compute.cmp-1',
@@ -272,7 +318,7 @@ describe('check finds where the notifications go', () => {
     suite.broker.track('queue', 'notifications.info');
     const exchange = suite.broker.track('exchange', uniqueName('nova'));
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
-    assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
+    assert.equal((await check(exchange, queue, '--check.fix', TRANSIENT, '--check.wait-seconds', '0')).code, 0);
     const r = await check(exchange, queue, '--check.wait-seconds', '1', '--management.url', MANAGEMENT_URL);
     assert.equal(r.code, 1, r.stdout);
     assert.deepEqual(fail(r.stdout), [
@@ -282,7 +328,7 @@ describe('check finds where the notifications go', () => {
     // Without the management API the exchange is unknown, but oslo's queue says notifications are sent here.
     const plain = await check(exchange, queue, '--check.wait-seconds', '1');
     assert.deepEqual(fail(plain.stdout), [
-      `FAIL  no notification within 1 s on ${exchange} (notifications.*) (hint: the vhost has oslo's notifications.info queue, so notifications are sent here, but not to ${exchange}: check [DEFAULT] control_exchange in nova.conf (oslo's default is openstack), or give --management.url to see which exchange feeds them)`,
+      `FAIL  no notification within 1 s on ${exchange} (notifications.*) (hint: the vhost has oslo's notifications.info queue, so notifications are sent to it; give --management.url to see which exchange feeds them: if not ${exchange}, set [DEFAULT] control_exchange = ${exchange} in nova.conf (oslo's default is openstack))`,
     ]);
   });
 
@@ -291,7 +337,7 @@ describe('check finds where the notifications go', () => {
     suite.broker.track('exchange', 'openstack');
     const exchange = suite.broker.track('exchange', uniqueName('nova'));
     const queue = suite.broker.track('queue', uniqueName('osne-q'));
-    assert.equal((await check(exchange, queue, '--check.fix', '--check.wait-seconds', '0')).code, 0);
+    assert.equal((await check(exchange, queue, '--check.fix', TRANSIENT, '--check.wait-seconds', '0')).code, 0);
     let published = 0;
     const publisher = setInterval(() => {
       suite.broker.publishOslo('openstack', nova);
@@ -316,6 +362,24 @@ describe('check finds where the notifications go', () => {
     await eventually(async () => assert.equal(await suite.broker.messageCount('notifications.info'), 2 + published));
   });
 
+  test('Nova publishing to the configured exchange but quiet during the wait: no control_exchange blame, the bindings say so', async () => {
+    const exchange = suite.broker.track('exchange', uniqueName('nova'));
+    await osloPublishes(exchange);
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    assert.equal((await check(exchange, queue, '--check.fix', TRANSIENT, '--check.wait-seconds', '0')).code, 0);
+    const r = await check(exchange, queue, '--check.wait-seconds', '1', '--management.url', MANAGEMENT_URL);
+    assert.deepEqual(fail(r.stdout), [], r.stdout);
+    assert.equal(r.code, 0, r.stdout);
+    assert.ok(!r.stdout.includes('control_exchange'), r.stdout);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^warn  no notification within 1 s on ${exchange} \\(notifications\\.\\*\\), but ${exchange} feeds oslo's notifications\\.info: the service publishes to it and was quiet meanwhile.* \\(hint: create or stop a server`,
+        'm',
+      ),
+    );
+  });
+
   test('a 401 from the management API hints at its credentials, not at enabling the plugin', async () => {
     const exchange = await suite.broker.exchange('nova');
     const r = await check(
@@ -324,12 +388,12 @@ describe('check finds where the notifications go', () => {
       '--check.wait-seconds',
       '0',
       '--management.url',
-      'http://guest:hunter2-wrong@127.0.0.1:15672',
+      WRONG_MANAGEMENT_URL('hunter2-wrong'),
     );
     const line = fail(r.stdout).find((l) => l.includes('management API')) ?? '';
     assert.equal(
       line,
-      'FAIL  the management API at http://guest:***@127.0.0.1:15672 refused user "guest" (401) (hint: check the user and password in --management.url; the user needs the monitoring or administrator tag (rabbitmqctl set_user_tags))',
+      `FAIL  the management API at ${WRONG_MANAGEMENT_URL('***')} refused user "guest" (401) (hint: check the user and password in --management.url; the user needs the monitoring or administrator tag (rabbitmqctl set_user_tags))`,
     );
     assert.ok(!r.stdout.includes('rabbitmq-plugins') && !r.stdout.includes('hunter2'));
   });

@@ -86,6 +86,9 @@ describe('--ha on a three-node cluster', () => {
       '--amqp.url',
       url,
       '--ha',
+      // The publisher below sends to `nova` as oslo's defaults declare it.
+      '--amqp.declare-exchange',
+      'transient',
       '--ha.snapshot-interval-seconds',
       '1',
       '--amqp.reconnect-max-delay-seconds',

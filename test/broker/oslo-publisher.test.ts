@@ -4,6 +4,7 @@ import { eventually, runExporter, type RunningExporter } from '../support/export
 import { valueOf } from '../support/metrics-text.js';
 import { osloNotify } from '../support/oslo.js';
 import { createVhost } from '../support/vhost.js';
+import { TEST_OSLO_EXCHANGE, TEST_OSLO_QUERY } from '../support/target.js';
 
 const TOKEN = 'gAAAAABtoken-that-must-never-show-up-0123456789';
 
@@ -14,7 +15,7 @@ describe("notifications sent by oslo.messaging's Notifier", () => {
 
   before(async () => {
     vhost = await createVhost();
-    exporter = await runExporter({ 'amqp.url': vhost.url.replace('amqp://', 'rabbit://') });
+    exporter = await runExporter({ 'amqp.url': vhost.url.replace('amqp://', 'rabbit://'), 'amqp.declare-exchange': TEST_OSLO_EXCHANGE });
     await eventually(async () => assert.equal((await exporter.get('/-/ready')).status, 200));
   });
 
@@ -44,7 +45,7 @@ describe("notifications sent by oslo.messaging's Notifier", () => {
       const before = await exporter.scrape();
       const publisher = `compute.cmp-${driver}.example.org`;
       await osloNotify({
-        url: vhost.url.replace('amqp://', 'rabbit://'),
+        url: `${vhost.url.replace('amqp://', 'rabbit://')}${TEST_OSLO_QUERY}`,
         exchange: 'nova',
         driver,
         publisher_id: publisher,

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { runCli, startCli } from '../support/cli.js';
 import { BROKER_SAMPLES, readDoc, sample } from '../support/readme.js';
 import { createVhost } from '../support/vhost.js';
+import { TEST_AMQP_HOST } from '../support/target.js';
 
 /**
  * The README's simulate, tail and check sessions, run as shown (plus --amqp.url, for a vhost
@@ -14,8 +15,12 @@ import { createVhost } from '../support/vhost.js';
 const README = readDoc('README.md');
 const [SIMULATE, TAIL, CHECK] = BROKER_SAMPLES.map((command) => sample(README, command));
 
+// The README shows the default broker: the test broker (TEST_RABBITMQ=4 moves it) reads as that.
 const asDefaultVhost = (text: string, vhost: string): string =>
-  text.replaceAll(`127.0.0.1:5672/${encodeURIComponent(vhost)}`, '127.0.0.1:5672/').replaceAll(`vhost "${vhost}"`, 'vhost "/"');
+  text
+    .replaceAll(TEST_AMQP_HOST, '127.0.0.1:5672')
+    .replaceAll(`127.0.0.1:5672/${encodeURIComponent(vhost)}`, '127.0.0.1:5672/')
+    .replaceAll(`vhost "${vhost}"`, 'vhost "/"');
 const untimed = (text: string): string =>
   text
     .replace(/ in \d+(\.\d+)? s \(\d+\/s\)$/m, ' in <time>')

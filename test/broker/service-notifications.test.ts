@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TEST_OSLO_DURABLE, TEST_OSLO_QUERY } from '../support/target.js';
 import { describe, test } from 'node:test';
 import type { ConsumeMessage } from 'amqplib';
 import { compileMapping, loadMappings, mapServiceNotification, SERVICES, type ResourceFact } from '../../src/mapping/index.js';
@@ -202,14 +203,14 @@ describe("every service's notifications, sent by oslo.messaging's Notifier to th
       const exchange = binding.exchanges[0] as string;
       const topic = binding.topics[0] as string;
       const { channel } = suite.broker;
-      // Declared as oslo declares it (topic, non-durable), so the queue can be bound first.
-      await channel.assertExchange(exchange, 'topic', { durable: false });
+      // Declared as oslo declares it (topic, durable as the test broker needs), so the queue can be bound first.
+      await channel.assertExchange(exchange, 'topic', { durable: TEST_OSLO_DURABLE });
       const queue = await suite.broker.queue(`osne-services-${c.service}`, { exchange, key: `${topic}.*` });
       const received: ConsumeMessage[] = [];
       const { consumerTag } = await channel.consume(queue, (m) => m && received.push(m), { noAck: true });
 
       await osloNotify({
-        url: suite.vhost.url.replace('amqp://', 'rabbit://'),
+        url: `${suite.vhost.url.replace('amqp://', 'rabbit://')}${TEST_OSLO_QUERY}`,
         exchange,
         driver: 'messagingv2',
         publisher_id: c.publisher_id,

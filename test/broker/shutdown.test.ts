@@ -30,7 +30,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal}: the CLI stops consuming, settles, closes and exits 0 (its hard limit is 10 s)`, async () => {
     const vhost = await createVhost();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-      env: { ...process.env, AMQP_URL: vhost.url, AMQP_QUEUE: 'q-shutdown', WEB_LISTEN_ADDRESS: '127.0.0.1:0' },
+      // fill() publishes to `nova` as oslo's defaults declare it: the exporter declares it so.
+      env: {
+        ...process.env,
+        AMQP_URL: vhost.url,
+        AMQP_QUEUE: 'q-shutdown',
+        AMQP_DECLARE_EXCHANGE: 'transient',
+        WEB_LISTEN_ADDRESS: '127.0.0.1:0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

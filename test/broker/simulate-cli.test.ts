@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TEST_AMQP_HOST } from '../support/target.js';
 import { describe, test } from 'node:test';
 import { uniqueName } from '../support/broker.js';
 import { runCli, startCli } from '../support/cli.js';
@@ -31,7 +32,7 @@ describe('simulate (the CLI)', () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `^sent 200 notifications to exchange ${exchange} on amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:5672/${suite.vhost.name} in `,
+        `^sent 200 notifications to exchange ${exchange} on amqp://guest:\\*\\*\\*@${TEST_AMQP_HOST.replaceAll('.', '\\.')}/${suite.vhost.name} in `,
         'm',
       ),
     );

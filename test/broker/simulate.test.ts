@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { BROKER_URL } from '../support/broker.js';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { connect, type GetMessage } from 'amqplib';
@@ -14,7 +15,7 @@ function take(m: { next(): SimulatedMessage }, n: number): SimulatedMessage[] {
 }
 
 describe('publisher (real RabbitMQ)', () => {
-  const url = process.env.SIMULATE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672/';
+  const url = process.env.SIMULATE_TEST_AMQP_URL ?? BROKER_URL;
 
   it('publishes oslo messagingv2 envelopes to a topic exchange it declares only if missing', async () => {
     const conn = await connect(url);

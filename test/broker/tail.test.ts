@@ -143,12 +143,22 @@ describe('tail', () => {
     assert.deepEqual(await listQueues(suite.vhost.name), []);
   });
 
-  test('declares a missing exchange as oslo does, like serve', async () => {
+  test('declares a missing exchange as oslo does when told how, like serve', async () => {
     const missing = suite.broker.track('exchange', `tail-missing-${process.pid}`);
-    const run = startCli(['tail', '--amqp.url', suite.vhost.url, '--amqp.exchange', missing, '--tail.count', '1']);
+    const run = startCli([
+      'tail',
+      '--amqp.url',
+      suite.vhost.url,
+      '--amqp.exchange',
+      missing,
+      '--amqp.declare-exchange',
+      'transient',
+      '--tail.count',
+      '1',
+    ]);
     await run.waitFor('stderr', READY);
     suite.broker.publishOslo(missing, lifecycle()[0] as Record<string, unknown>);
     assert.equal(await run.exited, 0);
-    assert.match(run.stderr(), /declared the missing exchange/);
+    assert.match(run.stderr(), /declared the missing exchange .* \(topic, transient\) as --amqp\.declare-exchange transient says/);
   });
 });

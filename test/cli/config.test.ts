@@ -17,7 +17,7 @@ describe('buildConfig', () => {
     assert.deepEqual(c.amqp.exchanges, ['nova']);
     assert.deepEqual(c.amqp.topics, ['notifications']);
     assert.equal(c.amqp.queue, 'openstack-notification-exporter');
-    assert.equal(c.amqp.exchangeDurable, false);
+    assert.equal(c.amqp.missingExchanges['nova']?.declare, false);
     assert.deepEqual(c.web.listenAddresses, [{ host: undefined, port: 9851 }]);
     assert.equal(c.web.telemetryPath, '/metrics');
     assert.equal(c.nova.notificationFormat, 'unversioned');

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { DEFAULT_TOPICS } from '../../src/nova/format.js';
 import { OSLO_PUBLISH_OPTIONS, osloBody, routingKey } from '../../src/oslo/wire.js';
+import { TEST_AMQP_HOST } from './target.js';
 
-export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/';
+export const BROKER_URL = `amqp://guest:guest@${TEST_AMQP_HOST}/`;
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -51,7 +52,8 @@ export class TestBroker {
   }
 
   async queue(name: string, bindTo?: { exchange: string; key: string }): Promise<string> {
-    await this.channel.assertQueue(name, { durable: false });
+    // Durable: RabbitMQ 4 denies transient non-exclusive queues (deprecated feature, gone in 4.3).
+    await this.channel.assertQueue(name, { durable: true });
     this.queues.add(name);
     if (bindTo) await this.channel.bindQueue(name, bindTo.exchange, bindTo.key);
     return name;

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { buildConfig, type RawFlags } from '../../src/config/config.js';
+import { envName } from '../../src/config/flags.js';
 import { startExporter, type Exporter } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
 import { parseMetrics, type Sample } from './metrics-text.js';
@@ -14,8 +15,18 @@ export interface RunningExporter {
   stop(): Promise<void>;
 }
 
+/**
+ * The tests publish the way oslo's defaults declare exchanges (transient), as the demo stack's
+ * simulator does, so the exporter is told so, as an operator would: unless the test says
+ * otherwise or gives a nova.conf (test/broker/service-declares-exchange.test.ts tests waiting).
+ */
+const TESTS_DECLARE: RawFlags = { 'amqp.declare-exchange': 'transient' };
+
 export async function runExporter(flags: RawFlags, env: Record<string, string> = {}): Promise<RunningExporter> {
-  const config = buildConfig({ 'web.listen-address': '127.0.0.1:0', ...flags }, env);
+  const told = ['amqp.declare-exchange', 'amqp.exchange-durable', 'nova.config-file'].some(
+    (f) => flags[f] !== undefined || env[envName(f)] !== undefined,
+  );
+  const config = buildConfig({ 'web.listen-address': '127.0.0.1:0', ...(told ? {} : TESTS_DECLARE), ...flags }, env);
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -26,15 +26,37 @@ export class FakeChannel extends EventEmitter {
 
   async checkExchange(exchange: string): Promise<object> {
     this.op(`checkExchange ${exchange}`);
+    if (this.connection.amqp.missingExchanges.has(exchange)) {
+      // RabbitMQ answers a passive declare of a missing exchange with 404, closing the channel.
+      const err = Object.assign(
+        new Error(`Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange '${exchange}'"`),
+        {
+          code: 404,
+        },
+      );
+      this.closed = true;
+      this.emit('error', err);
+      this.emit('close', err);
+      throw err;
+    }
     return {};
   }
   async assertExchange(exchange: string, type: string): Promise<{ exchange: string }> {
     this.op(`assertExchange ${exchange} ${type}`);
     return { exchange };
   }
-  async assertQueue(queue: string): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
-    this.op(`assertQueue ${queue}`);
-    const clash = this.connection.amqp.queueClash;
+  async assertQueue(
+    queue: string,
+    options?: { arguments?: Record<string, unknown> },
+  ): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
+    const type = options?.arguments?.['x-queue-type'];
+    this.op(`assertQueue ${queue}${typeof type === 'string' ? ` ${type}` : ''}`);
+    const actual = this.connection.amqp.queueType;
+    const clash =
+      this.connection.amqp.queueClash ??
+      (typeof type === 'string' && type !== actual
+        ? `PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue '${queue}' in vhost '/': received '${type}' but current is '${actual}'`
+        : undefined);
     if (clash !== undefined) {
       // What RabbitMQ answers a declaration whose arguments differ from the existing queue's.
       const err = Object.assign(new Error(`Channel closed by server: 406 (PRECONDITION-FAILED) with message "${clash}"`), { code: 406 });
@@ -153,6 +175,10 @@ export class FakeAmqp {
   readonly refuseLogin = new Set<string>();
   /** Hosts that accept the connection but refuse to declare the queue. */
   readonly refuseQueueOn = new Set<string>();
+  /** The type the broker gave the queue (a vhost's default queue type decides it when none is named). */
+  queueType: 'classic' | 'quorum' = 'classic';
+  /** Exchanges that do not exist (their service has not declared them yet). */
+  readonly missingExchanges = new Set<string>();
   /** When set, the queue exists with other arguments: every declaration gets a 406 with this message. */
   queueClash: string | undefined;
 

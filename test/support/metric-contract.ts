@@ -27,7 +27,9 @@ export function registryMetrics(): { exporter: Record<string, MetricSpec>; defau
   const registry = createRegistry();
   const log = createLogger({ level: 'error', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
   createCountingPipeline(buildConfig({}, {}), registry, log, () => 0);
-  new BrokerMetrics(registry, { consuming: false, reconnects: 0, queueStats: async () => undefined }, false);
+  new BrokerMetrics(registry, { consuming: false, reconnects: 0, awaitingExchanges: [], queueStats: async () => undefined }, false, [
+    'nova',
+  ]);
   registerRoleMetrics(registry, () => ({ active: false, takeovers: 0, snapshots: 0, lastSnapshotBytes: 0 }));
   const exporter: Record<string, MetricSpec> = {};
   const defaults: string[] = [];

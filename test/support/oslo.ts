@@ -12,6 +12,8 @@ export interface OsloSpec {
   readonly topics: readonly string[];
   readonly context: Record<string, unknown>;
   readonly notifications: readonly { priority: string; event_type: string; payload: unknown }[];
+  /** How often oslo retries a send that failed (it then logs and drops it); oslo's default retries forever. */
+  readonly retry?: number;
 }
 
 /** Runs the real oslo.messaging Notifier; rejects with its stderr if it fails. */

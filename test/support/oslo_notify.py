@@ -4,7 +4,10 @@ Reads a JSON spec on stdin:
   {"url": "rabbit://guest:guest@127.0.0.1:5672/vhost", "exchange": "nova",
    "driver": "messagingv2" | "messaging", "publisher_id": "compute.host1",
    "topics": ["notifications"], "context": {...},
-   "notifications": [{"priority": "info", "event_type": "...", "payload": {...}}]}
+   "notifications": [{"priority": "info", "event_type": "...", "payload": {...}}],
+   "retry": 0}  (optional: how often oslo retries a failed send; its default retries forever)
+Options of [oslo_messaging_rabbit] go in the URL's query, as oslo reads them there too:
+  rabbit://...?amqp_durable_queues=true or ?rabbit_quorum_queue=true.
 Run with Debian's /usr/bin/python3 (python3-oslo.messaging).
 """
 import json
@@ -26,6 +29,7 @@ def main():
         publisher_id=spec["publisher_id"],
         driver=spec["driver"],
         topics=spec["topics"],
+        retry=spec.get("retry"),
     )
     for n in spec["notifications"]:
         getattr(notifier, n["priority"])(spec["context"], n["event_type"], n["payload"])

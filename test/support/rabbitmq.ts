@@ -1,10 +1,14 @@
 /**
  * The local broker through rabbitmqctl: vhosts of our own and what they hold. The tests
- * (through vhost.ts) and the bench both make their corner of the shared broker here.
+ * (through vhost.ts) and the bench both make their corner of the shared broker here, on
+ * the broker target.ts chooses.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { uniqueName } from './broker.js';
+import { RABBITMQ4, TEST_AMQP_HOST, TEST_VHOST_QUEUE_TYPE } from './target.js';
+
+export { TEST_AMQP_HOST, TEST_MANAGEMENT_URL, TEST_VHOST_QUEUE_TYPE } from './target.js';
 
 const run = promisify(execFile);
 
@@ -20,6 +24,7 @@ export function rabbitmqctl(command: string, ...args: string[]): Promise<string>
   if (!SHARED_BROKER_COMMANDS.has(command)) {
     throw new Error(`rabbitmqctl ${command} would change the shared broker: run it on a node of the test's own (rabbit-nodes.ts)`);
   }
+  if (RABBITMQ4) return RABBITMQ4.ctl(command, ...args);
   return run('rabbitmqctl', ['-q', command, ...args], { timeout: 60_000 }).then((r) => r.stdout);
 }
 
@@ -45,9 +50,9 @@ export interface VhostOptions {
 
 /** A fresh vhost on the local broker that guest may use. */
 export async function createVhost(options: VhostOptions = {}): Promise<Vhost> {
-  const { prefix = 'osne-test', amqpHost = '127.0.0.1:5672', removeRetryMs = 0 } = options;
+  const { prefix = 'osne-test', amqpHost = TEST_AMQP_HOST, removeRetryMs = 0 } = options;
   const name = uniqueName(prefix);
-  await rabbitmqctl('add_vhost', name);
+  await rabbitmqctl('add_vhost', name, ...(TEST_VHOST_QUEUE_TYPE ? ['--default-queue-type', TEST_VHOST_QUEUE_TYPE] : []));
   await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
   let removed = false;
   return {
@@ -79,4 +84,12 @@ export async function listQueues(vhost: string): Promise<Record<string, string>[
 export async function listExchanges(vhost: string): Promise<{ name: string; type: string; durable: boolean }[]> {
   const out = await rabbitmqctl('list_exchanges', '-p', vhost, '--formatter', 'json', 'name', 'type', 'durable');
   return JSON.parse(out) as { name: string; type: string; durable: boolean }[];
+}
+
+/**
+ * A queue's arguments from listQueues as they were declared: RabbitMQ 4 also lists the
+ * x-queue-type it chose (the vhost's default when none was named) among them.
+ */
+export function declaredArguments(listed: unknown): [string, string, unknown][] {
+  return ((listed ?? []) as [string, string, unknown][]).filter(([name]) => name !== 'x-queue-type');
 }

@@ -1,4 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TEST_AMQP_HOST } from './target.js';
 
 /**
  * A TCP proxy in front of the broker, so a test can cut, stall or reset the exporter's
@@ -17,7 +18,7 @@ export class TcpProxy {
     this.server = createServer((client) => this.accept(client));
   }
 
-  static async start(targetPort = 5672, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  static async start(targetPort = Number(TEST_AMQP_HOST.split(':')[1]), targetHost = '127.0.0.1'): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetPort, targetHost);
     await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     proxy.port = (proxy.server.address() as AddressInfo).port;

@@ -2,7 +2,7 @@ import { after, before } from 'node:test';
 import { TestBroker } from './broker.js';
 import { createVhost, type Vhost } from './rabbitmq.js';
 
-export { createVhost, listExchanges, listQueues, rabbitmqctl, type Vhost } from './rabbitmq.js';
+export { createVhost, declaredArguments, listExchanges, listQueues, rabbitmqctl, type Vhost } from './rabbitmq.js';
 
 /**
  * For a describe(): before its tests, a fresh vhost and a TestBroker connected to it;

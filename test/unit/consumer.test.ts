@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { Consumer, type ConsumerOptions } from '../../src/amqp/consumer.js';
+import { Consumer, type BrokerStatus, type ConsumerOptions } from '../../src/amqp/consumer.js';
 import { parseBrokerUrl } from '../../src/amqp/url.js';
+import { EXCHANGE_POLL_MS } from '../../src/amqp/exchange-watch.js';
+import type { TopologySpec } from '../../src/amqp/topology.js';
 import { createLogger } from '../../src/log.js';
 import { FakeAmqp } from '../support/fake-amqp.js';
 
@@ -15,6 +17,11 @@ import { FakeAmqp } from '../support/fake-amqp.js';
 const CLASH =
   "PRECONDITION_FAILED - inequivalent arg 'x-single-active-consumer' for queue 'q' in vhost '/': received the value 'true' of type 'bool' but current is none";
 
+/** The link's state and problem, without the topology's details. */
+function stateAndProblem(s: BrokerStatus): Pick<BrokerStatus, 'state' | 'problem'> {
+  return { state: s.state, problem: s.problem };
+}
+
 /** Lets every settled promise run its continuations (I/O-free: the fake answers at once). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -26,6 +33,17 @@ interface Harness {
   readonly received: string[];
   readonly logs: Record<string, unknown>[];
 }
+
+const TOPOLOGY: TopologySpec = {
+  exchanges: ['nova'],
+  topics: ['notifications'],
+  missingExchanges: {},
+  queue: 'q',
+  queueType: 'classic',
+  singleActiveConsumer: false,
+  queueExpiresSeconds: 3600,
+  queueMaxLength: 100,
+};
 
 function harness(options: Partial<ConsumerOptions> & { url?: string } = {}): Harness {
   const amqp = new FakeAmqp();
@@ -43,16 +61,7 @@ function harness(options: Partial<ConsumerOptions> & { url?: string } = {}): Har
     heartbeatIntervalSeconds: 10,
     connectTimeoutSeconds: 5,
     connectionName: 'test',
-    topology: {
-      exchanges: ['nova'],
-      topics: ['notifications'],
-      exchangeDurable: false,
-      queue: 'q',
-      queueType: 'classic',
-      singleActiveConsumer: false,
-      queueExpiresSeconds: 3600,
-      queueMaxLength: 100,
-    },
+    topology: TOPOLOGY,
     prefetch: 10,
     reconnectMaxDelaySeconds: 4,
     onMessage: (body) => h.received.push(body.toString()),
@@ -91,9 +100,64 @@ describe('consumer (no broker)', () => {
     h.consumer.start();
     await settle();
     assert.equal(h.consumer.state, 'consuming');
-    assert.deepEqual(h.amqp.ops, ['checkExchange nova', 'assertQueue q', 'bindQueue q nova notifications.*', 'prefetch 10', 'consume q']);
+    assert.deepEqual(h.amqp.ops, [
+      'checkExchange nova',
+      'assertQueue q',
+      'bindQueue q nova notifications.*',
+      // The queue's real type: the broker accepts a redeclaration naming it only when it matches.
+      'assertQueue q quorum',
+      'assertQueue q classic',
+      'prefetch 10',
+      'consume q',
+    ]);
+    assert.equal(h.consumer.status().queueType, 'classic');
     h.amqp.connection.consumerChannel.deliver('one');
     assert.deepEqual(h.received, ['one']);
+  });
+
+  test('a missing exchange is not declared: consumes from the others, not ready with the reason, binds once it appears', async () => {
+    h = harness({
+      topology: {
+        ...TOPOLOGY,
+        exchanges: ['nova', 'cinder'],
+        missingExchanges: {
+          nova: { service: 'nova', declare: false, advice: 'waiting for nova to declare it' },
+          cinder: { service: 'cinder', declare: false, advice: 'waiting for cinder to declare it' },
+        },
+      },
+    });
+    h.amqp.missingExchanges.add('nova');
+    h.consumer.start();
+    await settle();
+    assert.equal(h.consumer.state, 'consuming');
+    assert.ok(!h.amqp.ops.some((op) => op.startsWith('assertExchange')), 'never declares an exchange of a service');
+    assert.ok(h.amqp.ops.includes('bindQueue q cinder notifications.*'));
+    assert.ok(!h.amqp.ops.includes('bindQueue q nova notifications.*'));
+    const waiting = h.consumer.status();
+    assert.equal(waiting.ready, false);
+    assert.deepEqual(waiting.awaitingExchanges, ['nova']);
+    assert.equal(waiting.problem, 'exchange nova does not exist yet: waiting for nova to declare it');
+    assert.ok(h.logs.some((l) => l['level'] === 'warn' && l['msg'] === waiting.problem));
+
+    // Still missing at the next look: nothing changes, and the consumer keeps consuming.
+    mock.timers.tick(EXCHANGE_POLL_MS);
+    await settle();
+    assert.equal(h.consumer.status().ready, false);
+    h.amqp.missingExchanges.delete('nova'); // Nova sends its first notification
+    mock.timers.tick(EXCHANGE_POLL_MS);
+    await settle();
+    assert.ok(h.amqp.ops.includes('bindQueue q nova notifications.*'));
+    assert.deepEqual(h.consumer.status(), { ...waiting, ready: true, problem: undefined, awaitingExchanges: [] });
+    assert.equal(h.amqp.connections.length, 1, 'the same connection throughout');
+  });
+
+  test("a queue the vhost's default queue type made quorum is reported as quorum", async () => {
+    h = harness();
+    h.amqp.queueType = 'quorum';
+    h.consumer.start();
+    await settle();
+    assert.equal(h.consumer.state, 'consuming');
+    assert.equal(h.consumer.status().queueType, 'quorum');
   });
 
   test('acks in batches of half the prefetch window with one multiple ack, and a trickle after 50 ms', async () => {
@@ -248,29 +312,32 @@ describe('consumer (no broker)', () => {
 
   test('keeps the last connection problem while not consuming, and clears it once consuming', async () => {
     h = harness();
-    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: undefined });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'connecting', problem: undefined });
     h.amqp.refuseLogin.add('ctl1');
     h.consumer.start();
     await settle();
-    assert.deepEqual(h.consumer.status(), {
+    assert.deepEqual(stateAndProblem(h.consumer.status()), {
       state: 'connecting',
       problem: 'broker ctl1:5672 refused the login of user "nova": check the user and password in --amqp.url',
     });
     h.amqp.refuseLogin.delete('ctl1');
     await nextAttemptAfter(h, 2000);
-    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'consuming', problem: undefined });
 
     h.amqp.dead.add('ctl1');
     h.amqp.connection.kill('Heartbeat timeout');
     await settle();
-    assert.deepEqual(h.consumer.status(), { state: 'connecting', problem: 'lost the broker ctl1:5672: Heartbeat timeout' });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), {
+      state: 'connecting',
+      problem: 'lost the broker ctl1:5672: Heartbeat timeout',
+    });
     await nextAttemptAfter(h, 250);
     assert.equal(h.consumer.status().problem, 'nothing listens on ctl1:5672 (is RabbitMQ running?)');
     h.amqp.dead.delete('ctl1');
     await nextAttemptAfter(h, 250);
-    assert.deepEqual(h.consumer.status(), { state: 'consuming', problem: undefined });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'consuming', problem: undefined });
     await h.consumer.stop();
-    assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: 'the exporter is shutting down' });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'stopped', problem: 'the exporter is shutting down' });
   });
 
   test('a queue refused as inequivalent before the first consume is a fatal start error, reported once', async () => {
@@ -285,7 +352,7 @@ describe('consumer (no broker)', () => {
       /^queue "q" already exists with other settings \(.*inequivalent arg 'x-single-active-consumer'.*\): set --ha to match it/,
     );
     assert.equal(h.consumer.state, 'stopped');
-    assert.deepEqual(h.consumer.status(), { state: 'stopped', problem: refusals[0] });
+    assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'stopped', problem: refusals[0] });
     // Not retried, and not logged as a retry either: the owner prints the one line.
     mock.timers.tick(60_000);
     await settle();

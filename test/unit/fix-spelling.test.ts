@@ -17,7 +17,7 @@ const files = (dir: string, ext: string): string[] =>
 test('hints name the flag as --fix, a spelling the CLI accepts', () => {
   assert.equal(FIX_FLAG, '--fix');
   assert.equal(FLAGS['check.fix'].short, 'fix');
-  assert.match(NOVA_SENDS_NOTHING_HINT, /run check --fix to declare it now/);
+  assert.match(NOVA_SENDS_NOTHING_HINT, /run check --fix with --nova.config-file to declare it now/);
 });
 
 test('the README, docs and check itself say --fix, never --check.fix', () => {

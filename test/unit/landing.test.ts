@@ -8,7 +8,7 @@ import { facts } from '../support/facts.js';
 const info: LandingInfo = {
   version: '1',
   telemetryPath: '/metrics',
-  broker: { state: 'consuming', problem: undefined },
+  broker: { state: 'consuming', ready: true, problem: undefined, awaitingExchanges: [], queueType: 'classic' },
   exchanges: ['nova'],
   topics: ['notifications'],
   queue: 'q',
@@ -54,29 +54,47 @@ test('the page carries its script only with a summary, and loads nothing from el
 test('the refreshed section says the broker state and, while not ready, why in one line', () => {
   const summary = new RecentActivity({ now: () => 0 }).summary();
   const refused = 'broker 127.0.0.1:5672 refused the login of user "guest": check the user and password in --amqp.url';
-  const down = activitySection(summary, { state: 'connecting', problem: refused });
+  const down = activitySection(summary, {
+    state: 'connecting',
+    ready: false,
+    problem: refused,
+    awaitingExchanges: [],
+    queueType: undefined,
+  });
   assert.match(
     down,
     /<span class="state" id="state">connecting<\/span> · not ready: <span id="broker-problem">broker 127\.0\.0\.1:5672 refused the login of user &#34;guest&#34;: check the user and password in --amqp\.url<\/span>/,
   );
-  const up = activitySection(summary, { state: 'consuming', problem: undefined });
+  const up = activitySection(summary, { state: 'consuming', ready: true, problem: undefined, awaitingExchanges: [], queueType: 'classic' });
   assert.match(up, /<span class="state" id="state">consuming<\/span><\/p>/);
   assert.doesNotMatch(up, /broker-problem/);
   // Not refreshed without a summary, but still said.
   assert.match(
-    landingPage({ ...info, broker: { state: 'connecting', problem: refused } }),
+    landingPage({ ...info, broker: { state: 'connecting', ready: false, problem: refused, awaitingExchanges: [], queueType: undefined } }),
     /id="broker-problem">broker 127\.0\.0\.1:5672 refused/,
   );
   assert.match(
-    landingPage({ ...info, broker: { state: 'connecting', problem: undefined } }),
+    landingPage({
+      ...info,
+      broker: { state: 'connecting', ready: false, problem: undefined, awaitingExchanges: [], queueType: undefined },
+    }),
     /not ready: <span id="broker-problem">connecting to the broker</,
   );
 });
 
 test('/-/ready says why in one line', () => {
   assert.equal(
-    notReadyText({ state: 'connecting', problem: 'nothing listens on 127.0.0.1:5672 (is RabbitMQ running?)' }),
+    notReadyText({
+      state: 'connecting',
+      ready: false,
+      problem: 'nothing listens on 127.0.0.1:5672 (is RabbitMQ running?)',
+      awaitingExchanges: [],
+      queueType: undefined,
+    }),
     'Not ready: nothing listens on 127.0.0.1:5672 (is RabbitMQ running?)\n',
   );
-  assert.equal(notReadyText({ state: 'connecting', problem: undefined }), 'Not ready: connecting to the broker\n');
+  assert.equal(
+    notReadyText({ state: 'connecting', ready: false, problem: undefined, awaitingExchanges: [], queueType: undefined }),
+    'Not ready: connecting to the broker\n',
+  );
 });

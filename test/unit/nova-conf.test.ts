@@ -5,6 +5,9 @@ import { NovaConfError, parseIni, readNovaConf, type NovaNotificationSettings } 
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/nova-conf/${name}`, import.meta.url), 'utf8');
 
+// No [oslo_messaging_rabbit] settings: oslo declares the exchange transient, not auto-deleted.
+const OSLO_DEFAULT_EXCHANGE = { durable: false, autoDelete: false, because: "oslo's default amqp_durable_queues = false" };
+
 const readCases: { name: string; fixture: string; expected: NovaNotificationSettings }[] = [
   {
     name: 'takes transport_url from [oslo_messaging_notifications] before [DEFAULT] (devstack, two hosts and a vhost)',
@@ -18,6 +21,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: undefined,
       notifyOnStateChange: 'vm_and_task_state',
       sendsNotifications: true,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
   {
@@ -32,6 +36,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: 'nova',
       notifyOnStateChange: 'vm_state',
       sendsNotifications: true,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
   {
@@ -46,6 +51,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: undefined,
       notifyOnStateChange: undefined,
       sendsNotifications: false,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
   {
@@ -60,6 +66,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: 'nova_cell1',
       notifyOnStateChange: 'vm_state',
       sendsNotifications: true,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
   {
@@ -74,6 +81,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: 'nova_cell1',
       notifyOnStateChange: undefined,
       sendsNotifications: true,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
   {
@@ -88,6 +96,7 @@ const readCases: { name: string; fixture: string; expected: NovaNotificationSett
       controlExchange: 'compute',
       notifyOnStateChange: undefined,
       sendsNotifications: true,
+      exchange: OSLO_DEFAULT_EXCHANGE,
     },
   },
 ];
@@ -97,6 +106,54 @@ for (const c of readCases) {
     assert.deepEqual(readNovaConf(fixture(c.fixture)), c.expected);
   });
 }
+
+const exchangeCases: { name: string; text: string; expected: { durable: boolean; autoDelete: boolean; because: string } }[] = [
+  {
+    name: 'amqp_durable_queues = True makes the exchange durable',
+    text: '[oslo_messaging_rabbit]\namqp_durable_queues = True\n',
+    expected: { durable: true, autoDelete: false, because: '[oslo_messaging_rabbit] amqp_durable_queues = True' },
+  },
+  {
+    name: 'rabbit_quorum_queue = true makes it durable even with amqp_durable_queues false (oslo ignores the latter then)',
+    text: '[oslo_messaging_rabbit]\namqp_durable_queues = false\nrabbit_quorum_queue = true\n',
+    expected: { durable: true, autoDelete: false, because: '[oslo_messaging_rabbit] rabbit_quorum_queue = true' },
+  },
+  {
+    name: 'amqp_durable_queues = false, said explicitly, is transient and named as the reason',
+    text: '[oslo_messaging_rabbit]\namqp_durable_queues = off\n',
+    expected: { durable: false, autoDelete: false, because: '[oslo_messaging_rabbit] amqp_durable_queues = off' },
+  },
+  {
+    name: "the transport_url's query wins over the file, as oslo's ConfigOptsProxy does",
+    text: '[DEFAULT]\ntransport_url = rabbit://n:p@ctl:5672/?amqp_durable_queues=true\n[oslo_messaging_rabbit]\namqp_durable_queues = false\n',
+    expected: { durable: true, autoDelete: false, because: 'transport_url ?amqp_durable_queues=true' },
+  },
+  {
+    name: 'amqp_auto_delete, also read from its deprecated [DEFAULT] place, makes it auto-delete',
+    text: '[DEFAULT]\namqp_auto_delete = yes\n',
+    expected: { durable: false, autoDelete: true, because: "oslo's default amqp_durable_queues = false, [DEFAULT] amqp_auto_delete = yes" },
+  },
+  {
+    name: "amqp_durable_queues in [DEFAULT] is not where oslo 14 reads it: oslo's default stands",
+    text: '[DEFAULT]\namqp_durable_queues = true\n',
+    expected: OSLO_DEFAULT_EXCHANGE,
+  },
+];
+
+for (const c of exchangeCases) {
+  test(`exchange declaration: ${c.name}`, () => {
+    assert.deepEqual(readNovaConf(c.text).exchange, c.expected);
+  });
+}
+
+test('a durability oslo.config would refuse is an error naming the line', () => {
+  assert.throws(
+    () => readNovaConf('[oslo_messaging_rabbit]\namqp_durable_queues = maybe\n', 'nova.conf'),
+    (err: unknown) =>
+      err instanceof NovaConfError &&
+      err.message === 'nova.conf:2: [oslo_messaging_rabbit] amqp_durable_queues must be true or false, got "maybe"',
+  );
+});
 
 test('parseIni groups every value per key in file order, normalising group names but not keys', () => {
   assert.deepEqual(

@@ -82,10 +82,20 @@ describe('the queue sharing watch', () => {
 });
 
 test('the landing page shows the warning beside the broker link, escaped, and nothing without one', () => {
-  const line = brokerLine({ state: 'consuming', problem: undefined, warning: `${SPLIT_WARNING} (2 consumers) <b>` });
+  const line = brokerLine({
+    state: 'consuming',
+    ready: true,
+    problem: undefined,
+    awaitingExchanges: [],
+    queueType: 'classic',
+    warning: `${SPLIT_WARNING} (2 consumers) <b>`,
+  });
   assert.match(
     line,
     /· warning: <span id="broker-warning">another consumer on this queue: counts are split; use --ha or another --amqp\.queue \(2 consumers\) &#60;b&#62;<\/span>/,
   );
-  assert.doesNotMatch(brokerLine({ state: 'consuming', problem: undefined }), /warning/);
+  assert.doesNotMatch(
+    brokerLine({ state: 'consuming', ready: true, problem: undefined, awaitingExchanges: [], queueType: 'classic' }),
+    /warning/,
+  );
 });

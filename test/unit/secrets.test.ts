@@ -122,7 +122,7 @@ describe('one definition of a secret key', () => {
     const page = landingPage({
       version: '1',
       telemetryPath: '/metrics',
-      broker: { state: 'consuming', problem: undefined },
+      broker: { state: 'consuming', ready: true, problem: undefined, awaitingExchanges: [], queueType: 'classic' },
       exchanges: ['nova'],
       topics: ['notifications'],
       queue: 'q',
