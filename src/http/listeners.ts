@@ -7,7 +7,7 @@ import type { ListenAddress } from '../config/flags.js';
 import type { Logger } from '../log.js';
 import type { TlsServerSettings } from './web-config.js';
 import { WebConfigSource } from './web-config-source.js';
-import { WebGuard } from './web-guard.js';
+import { WebGuard, type Handler } from './web-guard.js';
 
 export interface ServeOptions {
   /** Each gets its own server, as the toolkit listens on every --web.listen-address. */
@@ -29,10 +29,12 @@ export interface Serving {
 export async function serveHttp(app: express.Express, options: ServeOptions): Promise<Serving> {
   const { log } = options;
   const source = options.webConfigFile === undefined ? undefined : new WebConfigSource(options.webConfigFile, log);
+  // One guard for every address: one bcrypt pool, one cache of verified credentials.
+  const guard = source && new WebGuard(() => source.current().config);
   const servers: Server[] = [];
   try {
     for (const address of options.addresses) {
-      const server = source ? secured(app, source) : createHttpServer(app);
+      const server = source && guard ? secured(guard.wrap(app), source) : createHttpServer(app);
       servers.push(server);
       await bind(server, address);
       const tls = source?.current().config.tls !== undefined;
@@ -40,6 +42,7 @@ export async function serveHttp(app: express.Express, options: ServeOptions): Pr
     }
   } catch (err) {
     await Promise.all(servers.map(close));
+    await guard?.close();
     throw err;
   }
   return {
@@ -47,13 +50,12 @@ export async function serveHttp(app: express.Express, options: ServeOptions): Pr
     addresses: servers.map(shown),
     close: async () => {
       await Promise.all(servers.map(close));
+      await guard?.close();
     },
   };
 }
 
-function secured(app: express.Express, source: WebConfigSource): Server {
-  const guard = new WebGuard(() => source.current().config);
-  const handler = guard.wrap(app);
+function secured(handler: Handler, source: WebConfigSource): Server {
   const { config, secureContext } = source.current();
   if (!config.tls || !secureContext) return createHttpServer(handler);
   const server = createHttpsServer({ ...secureContext, ...clientAuth(config.tls) }, handler);
