@@ -32,7 +32,7 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
 /** How often Node looks for connections past headersMs or requestMs (its default is 30 s). */
 export const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
-export function applyTimeouts(server: Server, timeouts: ServerTimeouts): void {
+export function applyTimeouts(server: Server, timeouts: ServerTimeouts = SERVER_TIMEOUTS): void {
   server.headersTimeout = timeouts.headersMs;
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = timeouts.keepAliveMs;

@@ -7,14 +7,7 @@ import type { ListenAddress } from '../config/flags.js';
 import type { Logger } from '../log.js';
 import type { TlsServerSettings } from './web-config.js';
 import { WebConfigSource } from './web-config-source.js';
-import {
-  answerPlainHttp,
-  applyTimeouts,
-  CONNECTIONS_CHECKING_INTERVAL_MS,
-  limitRequests,
-  SERVER_TIMEOUTS,
-  type ServerTimeouts,
-} from './bounds.js';
+import { answerPlainHttp, applyTimeouts, CONNECTIONS_CHECKING_INTERVAL_MS, limitRequests, SERVER_TIMEOUTS } from './bounds.js';
 import { systemdSockets, type ListenTarget } from './systemd-socket.js';
 import { WebGuard, type Handler } from './web-guard.js';
 
@@ -27,7 +20,6 @@ export interface ServeOptions {
   readonly webConfigFile: string | undefined;
   /** Requests in progress before new ones get 503; 0: no limit. */
   readonly maxRequests: number;
-  readonly timeouts?: ServerTimeouts;
   readonly log: Logger;
 }
 
@@ -42,7 +34,6 @@ export interface Serving {
 /** Serves the app on every address, with the web configuration's TLS, basic auth and headers when one is given. */
 export async function serveHttp(app: express.Express, options: ServeOptions): Promise<Serving> {
   const { log } = options;
-  const timeouts = options.timeouts ?? SERVER_TIMEOUTS;
   const source = options.webConfigFile === undefined ? undefined : new WebConfigSource(options.webConfigFile, log);
   // One guard for every address: one bcrypt pool, one cache of verified credentials.
   const guard = source && new WebGuard(() => source.current().config);
@@ -52,8 +43,8 @@ export async function serveHttp(app: express.Express, options: ServeOptions): Pr
   const servers: Server[] = [];
   try {
     for (const target of targets) {
-      const server = source ? secured(handler, source, timeouts) : createHttpServer(SERVER_OPTIONS, handler);
-      applyTimeouts(server, timeouts);
+      const server = source ? secured(handler, source) : createHttpServer(SERVER_OPTIONS, handler);
+      applyTimeouts(server);
       trackSockets(server);
       servers.push(server);
       await bind(server, target);
@@ -77,14 +68,14 @@ export async function serveHttp(app: express.Express, options: ServeOptions): Pr
 
 const SERVER_OPTIONS = { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
 
-function secured(handler: Handler, source: WebConfigSource, timeouts: ServerTimeouts): Server {
+function secured(handler: Handler, source: WebConfigSource): Server {
   const { config, secureContext } = source.current();
   if (!config.tls || !secureContext) return createHttpServer(SERVER_OPTIONS, handler);
   const server = createHttpsServer(
-    { ...SERVER_OPTIONS, ...secureContext, ...clientAuth(config.tls), handshakeTimeout: timeouts.handshakeMs },
+    { ...SERVER_OPTIONS, ...secureContext, ...clientAuth(config.tls), handshakeTimeout: SERVER_TIMEOUTS.handshakeMs },
     handler,
   );
-  answerPlainHttp(server, timeouts.handshakeMs);
+  answerPlainHttp(server, SERVER_TIMEOUTS.handshakeMs);
   // Before the TLS socket is made from the server's context: a changed certificate is read
   // now, so this very connection gets it (setSecureContext only affects new connections).
   server.prependListener('connection', () => source.current());

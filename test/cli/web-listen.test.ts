@@ -91,8 +91,14 @@ describe('--web.systemd-socket and --web.disable-exporter-metrics', () => {
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = once(child, 'exit');
+    // The log line may reach this process after the answer does.
+    const listening = new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/"msg":"listening"/.test(stdout)) resolve(stdout);
+      }),
+    );
     try {
       // Sent before the exporter runs: the connection waits in the socket's backlog.
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -100,8 +106,7 @@ describe('--web.systemd-socket and --web.disable-exporter-metrics', () => {
       const text = await res.text();
       assert.match(text, /^openstack_notification_exporter_build_info\{/m);
       assert.doesNotMatch(text, /^(process|nodejs)_/m);
-      assert.match(stdout, new RegExp(`"msg":"listening"`));
-      assert.match(stdout, new RegExp(`"address":"127\\.0\\.0\\.1:${port}"`));
+      assert.match(await listening, new RegExp(`"address":"127\\.0\\.0\\.1:${port}"`));
       child.kill('SIGTERM');
       assert.deepEqual(await exited, [0, null]);
     } finally {
