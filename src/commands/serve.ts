@@ -163,7 +163,7 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const { log } = deps;
   const now = deps.now ?? (() => Date.now() / 1000);
   const { amqp, web } = config;
-  const registry = createRegistry();
+  const registry = createRegistry({ processMetrics: !web.disableExporterMetrics });
   // --ha: the counting state is the group's, swapped in on takeover (docs/high-availability.md).
   const replicated = config.ha.enabled
     ? createReplicatedCounting(config, registry, log, now, (r) => createCountingPipeline(config, r, log, now))
@@ -216,7 +216,13 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
     activity: () => counting.activity.summary(),
     log,
   });
-  const http = await serveHttp(app, { addresses: web.listenAddresses, webConfigFile: web.configFile, log });
+  const http = await serveHttp(app, {
+    addresses: web.listenAddresses,
+    systemdSocket: web.systemdSocket,
+    webConfigFile: web.configFile,
+    maxRequests: web.maxRequests,
+    log,
+  });
   const expiry = setInterval(() => counting.expire(now()), EXPIRE_EVERY_MS);
   expiry.unref();
   const sharingChecks = setInterval(() => void sharing.check(), SHARING_CHECK_EVERY_MS);

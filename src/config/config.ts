@@ -126,6 +126,12 @@ export interface ConfigByCommand {
       readonly telemetryPath: string;
       /** exporter-toolkit's web configuration file, already checked once. */
       readonly configFile: string | undefined;
+      /** Requests in progress before new ones get 503; 0: no limit. */
+      readonly maxRequests: number;
+      /** Serve on the sockets systemd passes (LISTEN_FDS) instead of listenAddresses. */
+      readonly systemdSocket: boolean;
+      /** Leave out prom-client's process_ and nodejs_ metrics. */
+      readonly disableExporterMetrics: boolean;
     };
     readonly metrics: MetricsConfig;
     readonly mapping: MappingConfig;
@@ -282,6 +288,9 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             listenAddresses: r.get('web.listen-address'),
             telemetryPath: r.get('web.telemetry-path'),
             configFile: r.get('web.config.file'),
+            maxRequests: r.get('web.max-requests'),
+            systemdSocket: r.get('web.systemd-socket'),
+            disableExporterMetrics: r.get('web.disable-exporter-metrics'),
           },
           metrics: {
             maxHosts: r.get('metrics.max-hosts'),

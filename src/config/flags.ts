@@ -336,6 +336,26 @@ export const FLAGS = {
     schema: webConfigFile,
   },
   'web.telemetry-path': { help: 'Path under which metrics are served', default: '/metrics', commands: ['serve'], schema: urlPath },
+  'web.max-requests': {
+    help: 'Requests served at once before new ones get 503, as node_exporter (0: no limit)',
+    default: '40',
+    commands: ['serve'],
+    schema: int(0, 100_000),
+  },
+  'web.systemd-socket': {
+    help: "Serve on the sockets systemd passes (socket activation, deploy/systemd's .socket unit) instead of --web.listen-address",
+    default: 'false',
+    boolean: true,
+    commands: ['serve'],
+    schema: bool,
+  },
+  'web.disable-exporter-metrics': {
+    help: 'Leave out the process_ and nodejs_ metrics about the exporter itself',
+    default: 'false',
+    boolean: true,
+    commands: ['serve'],
+    schema: bool,
+  },
   'metrics.max-hosts': {
     help: 'Distinct host label values before new ones become "other"',
     default: '10000',

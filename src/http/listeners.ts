@@ -1,19 +1,25 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type express from 'express';
 import type { ListenAddress } from '../config/flags.js';
 import type { Logger } from '../log.js';
 import type { TlsServerSettings } from './web-config.js';
 import { WebConfigSource } from './web-config-source.js';
-import { WebGuard } from './web-guard.js';
+import { answerPlainHttp, applyTimeouts, CONNECTIONS_CHECKING_INTERVAL_MS, limitRequests, SERVER_TIMEOUTS } from './bounds.js';
+import { systemdSockets, type ListenTarget } from './systemd-socket.js';
+import { WebGuard, type Handler } from './web-guard.js';
 
 export interface ServeOptions {
   /** Each gets its own server, as the toolkit listens on every --web.listen-address. */
   readonly addresses: readonly ListenAddress[];
+  /** Listening sockets passed by systemd (--web.systemd-socket): served instead of addresses. */
+  readonly systemdSocket?: boolean;
   /** exporter-toolkit's web configuration file; undefined: plain HTTP, no authentication. */
   readonly webConfigFile: string | undefined;
+  /** Requests in progress before new ones get 503; 0: no limit. */
+  readonly maxRequests: number;
   readonly log: Logger;
 }
 
@@ -29,17 +35,25 @@ export interface Serving {
 export async function serveHttp(app: express.Express, options: ServeOptions): Promise<Serving> {
   const { log } = options;
   const source = options.webConfigFile === undefined ? undefined : new WebConfigSource(options.webConfigFile, log);
+  // One guard for every address: one bcrypt pool, one cache of verified credentials.
+  const guard = source && new WebGuard(() => source.current().config);
+  // One limit for all addresses, counted before authentication.
+  const handler = limitRequests(guard ? guard.wrap(app) : app, options.maxRequests);
+  const targets: readonly ListenTarget[] = options.systemdSocket ? systemdSockets() : options.addresses;
   const servers: Server[] = [];
   try {
-    for (const address of options.addresses) {
-      const server = source ? secured(app, source) : createHttpServer(app);
+    for (const target of targets) {
+      const server = source ? secured(handler, source) : createHttpServer(SERVER_OPTIONS, handler);
+      applyTimeouts(server);
+      trackSockets(server);
       servers.push(server);
-      await bind(server, address);
+      await bind(server, target);
       const tls = source?.current().config.tls !== undefined;
       log.info({ address: shown(server), tls, basicAuth: (source?.current().config.users.size ?? 0) > 0 }, 'listening');
     }
   } catch (err) {
     await Promise.all(servers.map(close));
+    await guard?.close();
     throw err;
   }
   return {
@@ -47,16 +61,21 @@ export async function serveHttp(app: express.Express, options: ServeOptions): Pr
     addresses: servers.map(shown),
     close: async () => {
       await Promise.all(servers.map(close));
+      await guard?.close();
     },
   };
 }
 
-function secured(app: express.Express, source: WebConfigSource): Server {
-  const guard = new WebGuard(() => source.current().config);
-  const handler = guard.wrap(app);
+const SERVER_OPTIONS = { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
+
+function secured(handler: Handler, source: WebConfigSource): Server {
   const { config, secureContext } = source.current();
-  if (!config.tls || !secureContext) return createHttpServer(handler);
-  const server = createHttpsServer({ ...secureContext, ...clientAuth(config.tls) }, handler);
+  if (!config.tls || !secureContext) return createHttpServer(SERVER_OPTIONS, handler);
+  const server = createHttpsServer(
+    { ...SERVER_OPTIONS, ...secureContext, ...clientAuth(config.tls), handshakeTimeout: SERVER_TIMEOUTS.handshakeMs },
+    handler,
+  );
+  answerPlainHttp(server, SERVER_TIMEOUTS.handshakeMs);
   // Before the TLS socket is made from the server's context: a changed certificate is read
   // now, so this very connection gets it (setSecureContext only affects new connections).
   server.prependListener('connection', () => source.current());
@@ -97,7 +116,16 @@ function clientAccepted(socket: TLSSocket, tls: TlsServerSettings): boolean {
 }
 
 /** Resolves once bound, so a busy port fails start-up with one clear line. */
-function bind(server: Server, { host, port }: ListenAddress): Promise<void> {
+function bind(server: Server, target: ListenTarget): Promise<void> {
+  if ('fd' in target) {
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(`--web.systemd-socket: cannot serve on file descriptor ${target.fd} (${err.code ?? err.message})`)),
+      );
+      server.listen({ fd: target.fd }, () => resolve());
+    });
+  }
+  const { host, port } = target;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const where = `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -119,10 +147,24 @@ function shown(server: Server): string {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
+// Every socket a server accepted, including those not yet handed to HTTP (a TLS port's
+// before its first byte), which closeAllConnections does not know of.
+const accepted = new WeakMap<Server, Set<Socket>>();
+
+function trackSockets(server: Server): void {
+  const sockets = new Set<Socket>();
+  accepted.set(server, sockets);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+}
+
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
     server.closeAllConnections();
+    for (const socket of accepted.get(server) ?? []) socket.destroy();
   });
 }

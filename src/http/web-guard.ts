@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
+import { BcryptPool, type PasswordVerifier } from './bcrypt-pool.js';
 import type { WebConfig } from './web-config.js';
 
 /**
@@ -9,24 +10,40 @@ import type { WebConfig } from './web-config.js';
  * /-/healthy and /-/ready included.
  */
 
-// The toolkit's bcrypt of "fakepassword": an unknown user costs as much as a known one, so
-// timing does not tell which user names exist.
-const FAKE_HASH = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
+// Verified credentials remembered, so a scraper's password costs one bcrypt, not one per scrape.
 const CACHE_SIZE = 100;
+// Seconds a client is told to wait when the password checks are all taken.
+const RETRY_AFTER_SECONDS = 1;
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface WebGuardOptions {
+  readonly now?: () => number;
+  /** Where bcrypt runs; a pool of worker threads unless a test brings its own. */
+  readonly verifier?: PasswordVerifier;
+}
+
 export class WebGuard {
-  /** Verdicts by a digest of user, hash and password: bcrypt runs once per credential, not per scrape. */
-  private readonly verdicts = new Map<string, boolean>();
-  /** One bcrypt at a time, as the toolkit's mutex: it is CPU-heavy by design. */
-  private bcryptQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * Credentials that passed, least recently used first out, keyed by an HMAC of user, hash
+   * and password under a key of this process (no password in clear, nothing to look up
+   * offline). Failures are never kept: a flood of wrong passwords cannot push the
+   * scraper's out.
+   */
+  private readonly passed = new Map<string, true>();
+  private readonly cacheKey = randomBytes(32);
+  private readonly verifier: PasswordVerifier;
+  private readonly now: () => number;
   private bucket: { tokens: number; at: number; key: string } | undefined;
+  private decoy: { users: ReadonlyMap<string, string>; hash: string } | undefined;
 
   constructor(
     private readonly config: () => WebConfig,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: WebGuardOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.verifier = options.verifier ?? new BcryptPool();
+  }
 
   wrap(handler: Handler): Handler {
     return (req, res) => {
@@ -39,7 +56,7 @@ export class WebGuard {
     };
   }
 
-  /** Sets the headers and answers 429 or 401 itself; true when the request may go on. */
+  /** Sets the headers and answers 429, 503 or 401 itself; true when the request may go on. */
   async admit(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const config = this.config();
     for (const [name, value] of Object.entries(config.headers)) res.setHeader(name, value);
@@ -49,27 +66,57 @@ export class WebGuard {
     }
     if (config.users.size === 0) return true;
     const credentials = basicCredentials(req.headers.authorization);
-    if (credentials && (await this.verify(config.users, credentials.user, credentials.password))) return true;
+    const verdict = credentials ? this.verify(config.users, credentials.user, credentials.password) : false;
+    if (verdict === 'busy') {
+      // Every check is taken: this client is not at fault, the server is at capacity for now.
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      deny(res, 503, 'Service Unavailable: too many password checks in progress');
+      return false;
+    }
+    if (await verdict) return true;
     res.setHeader('WWW-Authenticate', 'Basic');
     deny(res, 401, 'Unauthorized');
     return false;
   }
 
-  private async verify(users: ReadonlyMap<string, string>, user: string, password: string): Promise<boolean> {
+  /** Closes the bcrypt workers. */
+  close(): Promise<void> {
+    return this.verifier.close();
+  }
+
+  private verify(users: ReadonlyMap<string, string>, user: string, password: string): Promise<boolean> | boolean | 'busy' {
     const known = users.get(user);
-    const hash = known ?? FAKE_HASH;
-    // A digest, so the cache holds no password in clear.
-    const key = createHash('sha256').update(`${user}\0${hash}\0${password}`).digest('base64');
-    let verdict = this.verdicts.get(key);
-    if (verdict === undefined) {
-      const compared = this.bcryptQueue.then(() => bcrypt.compare(password, hash));
-      this.bcryptQueue = compared.catch(() => false);
-      verdict = known !== undefined && (await compared);
-      // Oldest first out: Map keeps insertion order.
-      if (this.verdicts.size >= CACHE_SIZE) this.verdicts.delete(this.verdicts.keys().next().value as string);
-      this.verdicts.set(key, verdict);
+    const hash = known ?? this.decoyFor(users);
+    const key = createHmac('sha256', this.cacheKey).update(`${user}\0${hash}\0${password}`).digest('base64');
+    if (this.passed.delete(key)) {
+      this.passed.set(key, true);
+      return true;
     }
-    return verdict;
+    // An unknown user costs one bcrypt too, at the configured cost, so timing does not tell
+    // which user names exist.
+    const compared = this.verifier.verify(password, hash);
+    if (!compared) return 'busy';
+    return compared.then((ok) => {
+      if (!ok || known === undefined) return false;
+      this.passed.set(key, true);
+      if (this.passed.size > CACHE_SIZE) this.passed.delete(this.passed.keys().next().value as string);
+      return true;
+    });
+  }
+
+  /**
+   * A hash no password matches, at the highest cost of the configured ones: checking it
+   * costs what checking a real user's costs (the toolkit's fixed cost 10 does not when the
+   * users' hashes have another). Made anew when the users change; a salt and random
+   * characters, so making it costs nothing.
+   */
+  private decoyFor(users: ReadonlyMap<string, string>): string {
+    if (this.decoy?.users !== users) {
+      const cost = Math.max(...[...users.values()].map((h) => bcrypt.getRounds(h)));
+      const digest = bcrypt.encodeBase64(randomBytes(23), 23).slice(0, 31);
+      this.decoy = { users, hash: bcrypt.genSaltSync(cost) + digest };
+    }
+    return this.decoy.hash;
   }
 
   /** A token bucket, as golang.org/x/time/rate: one token per interval, at most `burst`. */

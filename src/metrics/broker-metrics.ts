@@ -4,6 +4,14 @@ import { competingConsumers } from '../amqp/queue-sharing.js';
 import { SELF_PREFIX } from './self-metrics.js';
 
 /**
+ * How long a scrape waits for the broker's answer: well below Prometheus's default scrape
+ * timeout (10 s), so a stalled broker link shows as stale gauges, not as the target down.
+ */
+export const BROKER_QUERY_TIMEOUT_MS = 3_000;
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
  * The broker link as the exporter sees it, read at scrape time. The queue's depth and
  * consumers come from one query per scrape, shared by both gauges, so both are current.
  */
@@ -14,13 +22,43 @@ export class BrokerMetrics {
    */
   constructor(registry: Registry, broker: BrokerState, singleActiveConsumer: boolean, exchanges: readonly string[]) {
     const registers = [registry];
+    const timeouts = new Counter({
+      name: `${SELF_PREFIX}queue_query_timeouts_total`,
+      help: `Scrapes the broker did not tell the queue depth and consumers in time (${BROKER_QUERY_TIMEOUT_MS / 1000} s); those two gauges read NaN then.`,
+      registers,
+      // Read after this scrape's answer, so a timeout shows in the very scrape it affected.
+      async collect() {
+        await queueStats();
+      },
+    });
+    // A query the broker has not answered is not asked again at once: on a stalled link the
+    // next scrapes wait on the same one (each for at most the timeout), so at most one query
+    // per two timeouts piles up until the heartbeat closes the link and fails them all.
+    let query: { answer: Promise<QueueStats | undefined>; since: number } | undefined;
+    const ask = (): Promise<QueueStats | undefined> => {
+      const now = Date.now();
+      if (query && now - query.since < 2 * BROKER_QUERY_TIMEOUT_MS) return query.answer;
+      const current = {
+        answer: broker.queueStats().finally(() => {
+          if (query === current) query = undefined;
+        }),
+        since: now,
+      };
+      query = current;
+      return current.answer;
+    };
     // prom-client collects every metric of a scrape concurrently: the collects of one scrape
-    // share the query in flight, and the next scrape asks again.
-    let inFlight: Promise<QueueStats | undefined> | undefined;
-    const queueStats = (): Promise<QueueStats | undefined> =>
-      (inFlight ??= broker.queueStats().finally(() => {
-        inFlight = undefined;
-      }));
+    // share one answer, and the next scrape asks again.
+    let answer: Promise<QueueStats | undefined | typeof TIMED_OUT> | undefined;
+    const queueStats = (): Promise<QueueStats | undefined | typeof TIMED_OUT> =>
+      (answer ??= within(ask(), BROKER_QUERY_TIMEOUT_MS)
+        .then((stats) => {
+          if (stats === TIMED_OUT) timeouts.inc();
+          return stats;
+        })
+        .finally(() => {
+          answer = undefined;
+        }));
     new Gauge({
       name: `${SELF_PREFIX}amqp_connected`,
       help: '1 while connected to the broker and consuming, else 0.',
@@ -54,7 +92,8 @@ export class BrokerMetrics {
       registers,
       async collect() {
         const stats = await queueStats();
-        if (stats) this.set(stats.messages);
+        if (stats === TIMED_OUT) this.set(NaN);
+        else if (stats) this.set(stats.messages);
       },
     });
     new Gauge({
@@ -63,7 +102,8 @@ export class BrokerMetrics {
       registers,
       async collect() {
         const stats = await queueStats();
-        if (stats) this.set(stats.consumers);
+        if (stats === TIMED_OUT) this.set(NaN);
+        else if (stats) this.set(stats.consumers);
       },
     });
     new Gauge({
@@ -76,4 +116,13 @@ export class BrokerMetrics {
       },
     });
   }
+}
+
+/** The promise's value, or TIMED_OUT once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -1,9 +1,12 @@
 import { Registry, collectDefaultMetrics, type Metric, type OpenMetricsContentType } from 'prom-client';
 
-/** The exporter's own registry (never prom-client's global one), with process/nodejs metrics. */
-export function createRegistry(): Registry {
+/**
+ * The exporter's own registry (never prom-client's global one), with the process_ and
+ * nodejs_ metrics unless --web.disable-exporter-metrics leaves them out.
+ */
+export function createRegistry(options: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   return registry;
 }
 

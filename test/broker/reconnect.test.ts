@@ -3,7 +3,7 @@ import { TEST_AMQP_HOST } from '../support/target.js';
 import { after, before, describe, test } from 'node:test';
 import { TestBroker } from '../support/broker.js';
 import { eventually, runExporter, type RunningExporter } from '../support/exporter.js';
-import { valueOf } from '../support/metrics-text.js';
+import { parseMetrics, valueOf, type Sample } from '../support/metrics-text.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { ownNodes, type RabbitNode } from '../support/rabbit-nodes.js';
 import { suiteVhost } from '../support/vhost.js';
@@ -104,6 +104,39 @@ describe('broker faults', () => {
         'the heartbeat timeout is named in the log',
       );
       await publishAndCount(exporter, 'h3', 1);
+    } finally {
+      proxy.resume();
+      await exporter.stop();
+    }
+  });
+
+  test('a stalled link: /metrics answers within the broker query timeout, the queue gauges NaN and the timeout counted', async () => {
+    // The default heartbeat (30 s): the stall stays unnoticed for the whole test.
+    const exporter = await runExporter({ 'amqp.url': viaProxy(), 'amqp.queue': 'q-stall', ...fastRetry });
+    const scrape = async (): Promise<Sample[]> => {
+      // Prometheus's default scrape timeout: past it the target would read as down.
+      const res = await fetch(`${exporter.baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(res.status, 200);
+      return parseMetrics(await res.text());
+    };
+    try {
+      await waitReady(exporter);
+      const before = await eventually(async () => {
+        const samples = await scrape();
+        assert.equal(valueOf(samples, 'openstack_notification_exporter_queue_consumers'), 1);
+        return samples;
+      });
+      assert.equal(valueOf(before, 'openstack_notification_exporter_queue_query_timeouts_total'), 0);
+      proxy.stall();
+      for (const n of [1, 2]) {
+        const during = await scrape();
+        assert.ok(Number.isNaN(valueOf(during, 'openstack_notification_exporter_queue_messages')), 'queue depth unknown: NaN');
+        assert.ok(Number.isNaN(valueOf(during, 'openstack_notification_exporter_queue_consumers')), 'consumers unknown: NaN');
+        assert.equal(valueOf(during, 'openstack_notification_exporter_queue_query_timeouts_total'), n);
+        assert.equal(valueOf(during, 'openstack_notification_exporter_amqp_connected'), 1, 'the stall is not noticed yet');
+      }
+      proxy.resume();
+      await eventually(async () => assert.equal(valueOf(await scrape(), 'openstack_notification_exporter_queue_consumers'), 1));
     } finally {
       proxy.resume();
       await exporter.stop();

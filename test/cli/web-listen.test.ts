@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli, startCli } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
+import { REPO_ROOT } from '../support/queries.js';
+
+const CLI = path.join(REPO_ROOT, 'src', 'cli.ts');
 
 // Port 1: nothing listens, so serve only retries the broker; the HTTP side is what is tested.
 const NO_BROKER = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1/' };
@@ -59,5 +64,73 @@ describe('--web.listen-address, repeatable as in exporter-toolkit', () => {
       r.stderr,
       `openstack-notification-exporter: invalid --web.config.file: "${file}" line 3: unknown key tls_server_config.cert_filse\n`,
     );
+  });
+});
+
+describe('--web.systemd-socket and --web.disable-exporter-metrics', () => {
+  test('started as systemd starts a socket-activated service: serves on the inherited socket, without process_ metrics', async () => {
+    const port = await freePort();
+    // systemd's own tool: it holds the listening socket and, at the first connection, runs
+    // the command with it as fd 3, LISTEN_FDS=1 and LISTEN_PID set, as systemd does.
+    const child = spawn(
+      'systemd-socket-activate',
+      [
+        '--listen',
+        `127.0.0.1:${port}`,
+        ...['PATH', 'HOME'].flatMap((k) => ['--setenv', `${k}=${process.env[k] ?? ''}`]),
+        '--setenv',
+        `AMQP_URL=${NO_BROKER.AMQP_URL}`,
+        process.execPath,
+        '--import',
+        'tsx',
+        CLI,
+        'serve',
+        '--web.systemd-socket',
+        '--web.disable-exporter-metrics',
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    const exited = once(child, 'exit');
+    // The log line may reach this process after the answer does.
+    const listening = new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/"msg":"listening"/.test(stdout)) resolve(stdout);
+      }),
+    );
+    try {
+      // Sent before the exporter runs: the connection waits in the socket's backlog.
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.match(text, /^openstack_notification_exporter_build_info\{/m);
+      assert.doesNotMatch(text, /^(process|nodejs)_/m);
+      assert.match(await listening, new RegExp(`"address":"127\\.0\\.0\\.1:${port}"`));
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('without a socket from systemd, one line and exit 2', async () => {
+    const r = await runCli(['serve', '--web.systemd-socket'], NO_BROKER);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      'openstack-notification-exporter: --web.systemd-socket: systemd passed no socket (LISTEN_FDS and LISTEN_PID unset or for another process)\n',
+    );
+  });
+
+  test('the process_ and nodejs_ metrics are there by default', async () => {
+    const port = await freePort();
+    const run = startCli(['serve', '--web.listen-address', `127.0.0.1:${port}`], NO_BROKER);
+    try {
+      await run.waitFor('stdout', /"msg":"listening"/);
+      assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /^process_cpu_seconds_total /m);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
   });
 });

@@ -18,6 +18,7 @@ import { REPO_ROOT } from '../support/queries.js';
 
 const run = promisify(execFile);
 const UNIT = 'openstack-notification-exporter.service';
+const SOCKET = 'openstack-notification-exporter.socket';
 const DIR = path.join(REPO_ROOT, 'deploy', 'systemd');
 
 async function analyze(...args: string[]): Promise<{ code: number; output: string }> {
@@ -54,6 +55,24 @@ describe('deploy/systemd', () => {
     const r = await analyze('verify', await write(runnable(unit)));
     assert.equal(r.code, 0, r.output);
     assert.equal(r.output, '');
+  });
+
+  test('the .socket variant passes systemd-analyze verify with its service, without a warning', async () => {
+    const socket = await readFile(path.join(DIR, SOCKET), 'utf8');
+    await write(runnable(unit));
+    const file = path.join(dir, SOCKET);
+    await writeFile(file, socket);
+    const r = await analyze('verify', file, path.join(dir, UNIT));
+    assert.equal(r.code, 0, r.output);
+    assert.equal(r.output, '');
+    assert.match(socket, /^ListenStream=9851$/m, 'the port of --web.listen-address');
+    assert.match(socket, /^Accept=no$/m, 'one exporter for every connection');
+    assert.match(socket, /^#\s+echo WEB_SYSTEMD_SOCKET=true >> \/etc\/default\/openstack-notification-exporter$/m);
+    const broken = await analyze(
+      'verify',
+      await writeFile(file, socket.replace(/^ListenStream=.*$/m, 'ListenStream=bogus:x')).then(() => file),
+    );
+    assert.match(broken.output, /Failed to parse address value/);
   });
 
   test('the check would see a broken unit (verify is not a no-op here)', async () => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildConfig, ConfigError } from '../../src/config/config.js';
 import { loadWebConfig, readWebConfig, type WebConfig } from '../../src/http/web-config.js';
-import { WebGuard } from '../../src/http/web-guard.js';
 
 // Files in the manner of exporter-toolkit's web/testdata, with the self-signed pair it also
 // ships (server.crt/server.key; other.key belongs to no certificate here).
@@ -157,76 +155,3 @@ function readWebConfigText(text: string): WebConfig {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-/** A response that records what the guard did. */
-function fakeExchange(authorization?: string): {
-  req: IncomingMessage;
-  res: ServerResponse;
-  sent: { status?: number; headers: Record<string, string> };
-} {
-  const sent: { status?: number; headers: Record<string, string> } = { headers: {} };
-  const res = {
-    set statusCode(s: number) {
-      sent.status = s;
-    },
-    setHeader(name: string, value: string) {
-      sent.headers[name.toLowerCase()] = value;
-    },
-    end() {},
-  } as unknown as ServerResponse;
-  const req = { headers: authorization ? { authorization } : {} } as IncomingMessage;
-  return { req, res, sent };
-}
-
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-describe('web guard (the toolkit handler: headers, rate limit, basic auth)', () => {
-  // full.good.yml's rate limit would answer 429 to a quick series of checks.
-  const config: WebConfig = { ...loadWebConfig(at('full.good.yml')), rateLimit: undefined };
-
-  test('the right password passes; a wrong one, an unknown user or none gets 401 with WWW-Authenticate', async () => {
-    const guard = new WebGuard(() => config);
-    for (const [authorization, ok] of [
-      [basic('prometheus', 's3cret-pass'), true],
-      [basic('prometheus', 'wrong'), false],
-      [basic('nobody', 's3cret-pass'), false],
-      [undefined, false],
-      ['Bearer abc', false],
-    ] as const) {
-      const x = fakeExchange(authorization);
-      assert.equal(await guard.admit(x.req, x.res), ok, String(authorization));
-      assert.equal(x.sent.headers['x-frame-options'], 'deny', 'configured headers on every answer');
-      if (!ok) {
-        assert.equal(x.sent.status, 401);
-        assert.equal(x.sent.headers['www-authenticate'], 'Basic');
-      }
-    }
-  });
-
-  test('a verified password is cached: the second check does not run bcrypt again', async () => {
-    const guard = new WebGuard(() => config);
-    const x = fakeExchange(basic('prometheus', 's3cret-pass'));
-    const first = process.hrtime.bigint();
-    await guard.admit(x.req, x.res);
-    const bcryptNs = process.hrtime.bigint() - first;
-    const second = process.hrtime.bigint();
-    for (let i = 0; i < 20; i++) assert.ok(await guard.admit(x.req, x.res));
-    assert.ok(process.hrtime.bigint() - second < bcryptNs * 20n, 'twenty cached checks cost less than twenty bcrypts');
-  });
-
-  test('the rate limit answers 429 past the burst and refills one token per interval', async () => {
-    let now = 0;
-    const open: WebConfig = { ...config, users: new Map(), rateLimit: { intervalMs: 100, burst: 2 } };
-    const guard = new WebGuard(
-      () => open,
-      () => now,
-    );
-    const status = async (): Promise<number> => {
-      const x = fakeExchange();
-      return (await guard.admit(x.req, x.res)) ? 200 : (x.sent.status ?? 0);
-    };
-    assert.deepEqual([await status(), await status(), await status()], [200, 200, 429]);
-    now += 100;
-    assert.deepEqual([await status(), await status()], [200, 429]);
-  });
-});
