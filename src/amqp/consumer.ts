@@ -27,10 +27,23 @@ export interface DeliveryHandler {
   drain(): Promise<void>;
   /** The channel is gone; what it had not acked is back in the queue. */
   closed(): void;
+  /**
+   * Why the handler ended the connection itself, when it did because something failed (a
+   * snapshot the broker refused): the consumer then backs off as after any failure instead
+   * of reconnecting at once, and readiness says why.
+   */
+  failure?(): string | undefined;
+}
+
+export interface DeliveryLink {
+  readonly connection: ChannelModel;
+  readonly channel: Channel;
+  /** Another connection to the same broker, for publishing: `purpose` goes into its name. */
+  readonly connectAgain: (purpose: string) => Promise<ChannelModel>;
 }
 
 /** Called once per connection, after the topology is declared and before consuming starts. */
-export type OpenDeliveries = (link: { readonly connection: ChannelModel; readonly channel: Channel }) => Promise<DeliveryHandler>;
+export type OpenDeliveries = (link: DeliveryLink) => Promise<DeliveryHandler>;
 
 export interface ConsumerOptions extends ConnectOptions {
   readonly topology: TopologySpec;
@@ -125,8 +138,14 @@ export class Consumer implements BrokerState {
         break;
       }
       if (lost !== undefined && !this.stopped) {
-        failures = 0;
-        this.options.log.warn({ reason: lost }, 'lost the broker, reconnecting');
+        if (lost.failure === undefined) {
+          failures = 0;
+          this.options.log.warn({ reason: lost.reason }, 'lost the broker, reconnecting');
+        } else {
+          // A failure of the handler's own (a refused snapshot) may repeat on every connection: back off.
+          failures++;
+          this.noteProblem(lost.failure);
+        }
       }
       if (this.stopped) break;
       await this.sleep(this.backoffSeconds(permanent ? Number.MAX_SAFE_INTEGER : Math.max(failures, 1)));
@@ -134,7 +153,7 @@ export class Consumer implements BrokerState {
   }
 
   /** One connection's life; resolves with why it ended, rejects if it never started. */
-  private async session(): Promise<string> {
+  private async session(): Promise<{ reason: string; failure: string | undefined }> {
     this.state = 'connecting';
     const { connection, host, index } = await connectToBroker(this.options, this.hostIndex, this.options.connectHost);
     // After a loss, start again from the host that worked last (it is likely back first), then wrap around.
@@ -152,7 +171,7 @@ export class Consumer implements BrokerState {
     connection.on('unblocked', () => this.options.log.info('broker unblocked the connection'));
     try {
       await assertTopology(connection, this.options.topology, this.options.address.vhost);
-      await this.consume(connection);
+      await this.consume(connection, index);
     } catch (err) {
       this.current?.handler?.closed();
       await closeQuietly(connection);
@@ -170,10 +189,10 @@ export class Consumer implements BrokerState {
     handler?.closed();
     this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
-    return reason;
+    return { reason, failure: handler?.failure?.() };
   }
 
-  private async consume(connection: ChannelModel): Promise<void> {
+  private async consume(connection: ChannelModel, hostIndex: number): Promise<void> {
     const channel = await connection.createChannel();
     channel.on('error', (err: unknown) =>
       this.options.log.warn({ reason: serverMessage(err), code: errorCode(err) }, 'channel closed by the broker'),
@@ -185,7 +204,15 @@ export class Consumer implements BrokerState {
     });
     await channel.prefetch(this.options.prefetch);
     // Set before consuming: deliveries can be dispatched before consume() resolves.
-    const handler = this.options.deliveries ? await this.options.deliveries({ connection, channel }) : undefined;
+    const connectAgain = async (purpose: string) =>
+      (
+        await connectToBroker(
+          { ...this.options, connectionName: `${this.options.connectionName} (${purpose})` },
+          hostIndex,
+          this.options.connectHost,
+        )
+      ).connection;
+    const handler = this.options.deliveries ? await this.options.deliveries({ connection, channel, connectAgain }) : undefined;
     const current = { connection, channel, tag: '', ...(handler ? { handler } : {}) };
     this.current = current;
     const { consumerTag } = await channel.consume(this.options.topology.queue, (msg) => {

@@ -9,6 +9,7 @@ import type { CountingStateAccess } from '../ha/counting-state.js';
 import { createReplicatedCounting } from '../ha/ha-counting.js';
 import { registerRoleMetrics } from '../ha/role-metrics.js';
 import { applyConstantLabels } from '../metrics/constant-labels.js';
+import { checkPromClientShape } from '../metrics/prom-client-internals.js';
 import type { ConfigFor } from '../config/config.js';
 import { serveHttp } from '../http/listeners.js';
 import { createApp } from '../http/server.js';
@@ -133,6 +134,8 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const now = deps.now ?? (() => Date.now() / 1000);
   const { amqp, web } = config;
   const registry = createRegistry();
+  // --ha restores counts through prom-client's internals: refuse to start if they changed shape.
+  if (config.ha.enabled) await checkPromClientShape();
   // --ha: the counting state is the group's, swapped in on takeover (docs/high-availability.md).
   const replicated = config.ha.enabled
     ? createReplicatedCounting(config, registry, log, now, (r) => createCountingPipeline(config, r, log, now))

@@ -1,4 +1,5 @@
-import type { Metric, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import { registerOwnMetric, type ReadableNow, type StoredValues } from './prom-client-internals.js';
 
 /** One series' value: updating it is a field write, with no label hashing. */
 export class Cell {
@@ -22,7 +23,7 @@ export class Cell {
  * registry reads all cells once per scrape. Label values must already be bounded
  * (BoundedChildren does that), since cells are never removed.
  */
-export class CellMetric {
+export class CellMetric implements ReadableNow {
   readonly aggregator = 'sum' as const;
   private readonly cells = new Map<string, Cell>();
 
@@ -33,8 +34,14 @@ export class CellMetric {
     readonly type: 'counter' | 'gauge',
     readonly labelNames: readonly string[],
     registry: Registry,
+    /**
+     * A gauge that remembers the last notification rather than describing the present: --ha
+     * carries its value over a takeover like a counter's (every other gauge is computed from
+     * the state a snapshot carries).
+     */
+    readonly remembered = false,
   ) {
-    registry.registerMetric(this as unknown as Metric);
+    registerOwnMetric(registry, this);
   }
 
   cell(values: readonly string[]): Cell {
@@ -45,6 +52,12 @@ export class CellMetric {
       this.cells.set(key, cell);
     }
     return cell;
+  }
+
+  valuesNow(): StoredValues {
+    const out: StoredValues = [];
+    for (const { labels, value } of this.cells.values()) out.push([null, { ...labels }, value]);
+    return out;
   }
 
   async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {

@@ -93,9 +93,11 @@ describe('state snapshots', () => {
     const body = await encodeSnapshot({
       format: SNAPSHOT_FORMAT,
       generation: 1,
+      takenOverAt: 0,
+      replica: 'a',
       seq: 1,
       takenAt: 0,
-      metrics: await original.dumpMetrics(),
+      metrics: original.dumpMetrics(),
       state: original.state.dump(),
     });
     const snapshot = await decodeSnapshot(body);
@@ -143,10 +145,16 @@ describe('state snapshots', () => {
     );
   });
 
-  test('orders snapshots by generation, then seq', () => {
-    assert.equal(newer({ generation: 2, seq: 1 }, { generation: 1, seq: 9 }), true);
-    assert.equal(newer({ generation: 1, seq: 9 }, { generation: 2, seq: 1 }), false);
-    assert.equal(newer({ generation: 2, seq: 3 }, { generation: 2, seq: 2 }), true);
+  test('orders snapshots totally: generation, then the later takeover, then replica id, then seq', () => {
+    const o = (generation: number, takenOverAt: number, replica: string, seq: number) => ({ generation, takenOverAt, replica, seq });
+    assert.equal(newer(o(2, 0, 'a', 1), o(1, 9, 'b', 9)), true);
+    assert.equal(newer(o(1, 9, 'b', 9), o(2, 0, 'a', 1)), false);
+    assert.equal(newer(o(2, 5, 'a', 3), o(2, 5, 'a', 2)), true);
+    // Two takeovers from the same snapshot: the later one wins whatever their seqs.
+    assert.equal(newer(o(2, 6, 'a', 1), o(2, 5, 'b', 40)), true);
+    assert.equal(newer(o(2, 5, 'b', 40), o(2, 6, 'a', 1)), false);
+    assert.equal(newer(o(2, 5, 'b', 1), o(2, 5, 'a', 1)), true);
+    assert.equal(newer(o(2, 5, 'a', 1), o(2, 5, 'b', 1)), false);
   });
 });
 
