@@ -117,8 +117,15 @@ export function createCountingPipeline(
     resources.expire(t);
   };
   const state: CountingStateAccess = {
-    dump: () => ({ ...instances.dumpState(), resources: resources.dumpState(), recentIds: recentIds.dump(), labels: limiter.dump() }),
+    dump: () => ({
+      ...instances.dumpState(),
+      resources: resources.dumpState(),
+      recentIds: recentIds.dump(),
+      labels: limiter.dump(),
+      activity: activity.dump(),
+    }),
     restore(s) {
+      if (s.activity) activity.restore(s.activity);
       instances.restoreState(s);
       resources.restoreState(s.resources);
       recentIds.restore(s.recentIds);

@@ -118,6 +118,40 @@ describe('state snapshots', () => {
     );
   });
 
+  test("the landing page's recent activity survives a takeover, carried in the snapshot", async () => {
+    const clock = { now: 1_800_000_000 };
+    const fixed = (r: Registry) => createCountingPipeline(config, r, log, () => clock.now);
+    const messages = traffic(300, 5, clock.now * 1000 - 5000);
+    const original = new SwappableCounting(new Registry(), fixed);
+    for (const m of messages.slice(0, 200)) original.pipeline(osloBody(m.message));
+    clock.now += 2; // the rate counts whole seconds gone by
+    const before = original.activity.summary();
+    assert.equal(before.total, 200);
+    assert.ok(before.transitions.length > 0 && before.errors.length > 0 && before.ratePerSecond > 0, JSON.stringify(before).slice(0, 400));
+    const body = await encodeSnapshot({
+      format: SNAPSHOT_FORMAT,
+      generation: 1,
+      takenOverAt: 0,
+      replica: 'a',
+      seq: 1,
+      takenAt: 0,
+      metrics: original.dumpMetrics(),
+      state: original.state.dump(),
+    });
+    const takeover = new SwappableCounting(new Registry(), fixed);
+    const snapshot = await decodeSnapshot(body);
+    takeover.restoreMetrics(snapshot.metrics);
+    takeover.state.restore(snapshot.state);
+    assert.deepEqual(takeover.activity.summary(), before);
+    // And it goes on from there as the original would.
+    for (const m of messages.slice(200)) {
+      original.pipeline(osloBody(m.message));
+      takeover.pipeline(osloBody(m.message));
+    }
+    assert.deepEqual(takeover.activity.summary(), original.activity.summary());
+    assert.equal(takeover.activity.summary().total, 300);
+  });
+
   test('a reset shows an empty state: counters at their known zero values, no series of notifications', async () => {
     const served = new Registry();
     const counting = new SwappableCounting(served, build);
