@@ -1,6 +1,7 @@
 /**
  * The little of RabbitMQ's management HTTP API that `check` needs for what AMQP cannot
- * tell: an exchange's type and durability, a queue's arguments, and its bindings.
+ * tell: an exchange's type and durability, a queue's arguments and size, its bindings,
+ * and a user's permissions.
  * Read-only. The URL's password goes into the Authorization header and nowhere else.
  */
 import { redactUrlsIn } from '../oslo/secrets.js';
@@ -24,6 +25,16 @@ export interface QueueInfo {
   readonly durable: boolean;
   readonly type?: string;
   readonly arguments: Readonly<Record<string, unknown>>;
+  /** Messages in the queue and their bodies' bytes (absent until the broker has sampled the queue). */
+  readonly messages?: number;
+  readonly message_bytes?: number;
+}
+
+/** A user's permissions on a vhost: regular expressions over resource names. */
+export interface PermissionInfo {
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
 }
 
 export interface BindingInfo {
@@ -42,6 +53,8 @@ export interface ManagementClient {
   queueBindings(vhost: string, queue: string): Promise<BindingInfo[] | undefined>;
   /** The names of the vhost's queues; undefined when the vhost does not exist. */
   queueNames(vhost: string): Promise<string[] | undefined>;
+  /** undefined when the user has no permissions on the vhost. */
+  permissions(vhost: string, user: string): Promise<PermissionInfo | undefined>;
 }
 
 export function managementClient(url: string, timeoutSeconds: number): ManagementClient {
@@ -96,6 +109,7 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
     exchange: (vhost, name) => get<ExchangeInfo>(`/api/exchanges/${vh(vhost)}/${encodeURIComponent(name)}`),
     queue: (vhost, name) => get<QueueInfo>(`/api/queues/${vh(vhost)}/${encodeURIComponent(name)}`),
     queueBindings: (vhost, queue) => get<BindingInfo[]>(`/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}/bindings`),
+    permissions: (vhost, user) => get<PermissionInfo>(`/api/permissions/${vh(vhost)}/${encodeURIComponent(user)}`),
     async queueNames(vhost) {
       const queues = await get<{ name: string }[]>(`/api/queues/${vh(vhost)}?columns=name`);
       return queues?.map((q) => q.name);
