@@ -69,6 +69,10 @@ export interface ConsumerOptions extends ConnectOptions {
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
+// A connection lost sooner than this that acked nothing did not work: the next attempt waits
+// longer, as after a failure to connect, so no fault that recurs on every connection (a
+// channel error, a consumer cancelled at once) is retried several times a second.
+const STABLE_SECONDS = 5;
 // Acks wait at most this long for their batch to fill, so a trickle is acked promptly.
 const ACK_FLUSH_MS = 50;
 
@@ -85,6 +89,8 @@ export class Consumer implements BrokerState {
   private wake: (() => void) | undefined;
   private unacked = 0;
   private lastDelivery: ConsumeMessage | undefined;
+  /** Whether this connection acked anything: it worked, however short it lived. */
+  private acked = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly ackBatch: number;
   private loop: Promise<void> | undefined;
@@ -138,9 +144,15 @@ export class Consumer implements BrokerState {
         break;
       }
       if (lost !== undefined && !this.stopped) {
-        if (lost.failure === undefined) {
+        if (lost.failure === undefined && lost.worked) {
           failures = 0;
           this.options.log.warn({ reason: lost.reason }, 'lost the broker, reconnecting');
+        } else if (lost.failure === undefined) {
+          failures++;
+          this.options.log.warn(
+            { reason: lost.reason, attempt: failures },
+            'lost the broker soon after connecting, reconnecting after a pause',
+          );
         } else {
           // A failure of the handler's own (a refused snapshot) may repeat on every connection: back off.
           failures++;
@@ -153,7 +165,7 @@ export class Consumer implements BrokerState {
   }
 
   /** One connection's life; resolves with why it ended, rejects if it never started. */
-  private async session(): Promise<{ reason: string; failure: string | undefined }> {
+  private async session(): Promise<{ reason: string; failure: string | undefined; worked: boolean }> {
     this.state = 'connecting';
     const { connection, host, index } = await connectToBroker(this.options, this.hostIndex, this.options.connectHost);
     // After a loss, start again from the host that worked last (it is likely back first), then wrap around.
@@ -185,11 +197,14 @@ export class Consumer implements BrokerState {
     this.problem = undefined;
     this.options.log.info({ broker: hostLabel(host), vhost: this.options.address.vhost, queue: this.options.topology.queue }, 'consuming');
     const handler = this.current?.handler;
+    const since = Date.now();
+    this.acked = false;
     const reason = await ended;
+    const worked = this.acked || Date.now() - since >= STABLE_SECONDS * 1000;
     handler?.closed();
     this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
-    return { reason, failure: handler?.failure?.() };
+    return { reason, failure: handler?.failure?.(), worked };
   }
 
   private async consume(connection: ChannelModel, hostIndex: number): Promise<void> {
@@ -249,6 +264,7 @@ export class Consumer implements BrokerState {
     this.lastDelivery = undefined;
     try {
       channel.ack(last, true);
+      this.acked = true;
     } catch {
       // The channel is closing; the broker requeues these and the dedup window catches them.
     }
