@@ -6,7 +6,6 @@
 // shows that counted the same notifications without any interruption.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startCli, type CliRun } from '../support/cli.js';
 import { eventually } from '../support/exporter.js';
 import {
   completedActions,
@@ -18,7 +17,8 @@ import {
   summed,
   traffic,
 } from '../support/ha.js';
-import { parseMetrics, valueOf, type Sample } from '../support/metrics-text.js';
+import { ReplicaProcess } from '../support/ha-replica-process.js';
+import { valueOf } from '../support/metrics-text.js';
 import { nodeLeadingQueue, ownNodes, type RabbitNode } from '../support/rabbit-nodes.js';
 import { freePort } from '../support/ports.js';
 
@@ -26,55 +26,9 @@ const QUEUE = 'openstack-notification-exporter';
 const TOTAL = 2400;
 const RATE = 40;
 
-class Replica {
-  run!: CliRun;
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    private readonly args: readonly string[],
-  ) {}
-
-  start(): void {
-    this.run = startCli(['serve', ...this.args, '--web.listen-address', `127.0.0.1:${this.port}`]);
-  }
-
-  async ready(): Promise<void> {
-    await eventually(async () => assert.equal((await fetch(`http://127.0.0.1:${this.port}/-/ready`)).status, 200), 90_000, 100);
-  }
-
-  async scrape(): Promise<Sample[]> {
-    return parseMetrics(await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text());
-  }
-
-  async active(): Promise<boolean> {
-    return valueOf(await this.scrape(), 'openstack_notification_exporter_active') === 1;
-  }
-
-  /** The AMQP port of the node it last connected to, from its own log. */
-  brokerPort(): number {
-    const lines = this.run
-      .stdout()
-      .split('\n')
-      .filter((l) => l.includes('"msg":"consuming"'));
-    const broker = (JSON.parse(lines.at(-1) as string) as { broker: string }).broker;
-    return Number(/:(\d+)$/.exec(broker)?.[1]);
-  }
-
-  kill(): Promise<number> {
-    this.run.child.kill('SIGKILL');
-    return this.run.exited;
-  }
-
-  async stop(): Promise<void> {
-    if (this.run.child.exitCode !== null || this.run.child.signalCode !== null) return;
-    this.run.child.kill('SIGTERM');
-    await this.run.exited;
-  }
-}
-
 describe('--ha on a three-node cluster', () => {
   const cluster = ownNodes(3, { cluster: true });
-  const replicas: Replica[] = [];
+  const replicas: ReplicaProcess[] = [];
   after(async () => {
     for (const r of replicas) await r.stop();
   });
@@ -94,7 +48,7 @@ describe('--ha on a three-node cluster', () => {
       'info',
     ];
     for (const name of ['a', 'b']) {
-      const r = new Replica(name, await freePort(), args);
+      const r = new ReplicaProcess(name, await freePort(), args);
       replicas.push(r);
       r.start();
       await r.ready();
@@ -110,7 +64,7 @@ describe('--ha on a three-node cluster', () => {
         async () => {
           const flags = await Promise.all(live().map((r) => r.active().catch(() => false)));
           assert.equal(flags.filter(Boolean).length, 1, `one active replica: ${flags.join(',')}`);
-          return live()[flags.indexOf(true)] as Replica;
+          return live()[flags.indexOf(true)] as ReplicaProcess;
         },
         30_000,
         100,
