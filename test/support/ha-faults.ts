@@ -8,6 +8,7 @@
  * notifications. A failure prints its seed; OSNE_HA_SEED=<seed> replays it.
  */
 import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
 import { ReplicaProcess } from './ha-replica-process.js';
 import { countingSeries, differences, referenceSamples, ResilientPublisher, summed, traffic } from './ha.js';
 import { freePort } from './ports.js';
@@ -77,6 +78,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   };
   const publisher = new ResilientPublisher(() => nodes.filter((n) => n.running).map((n) => n.url()), 'nova');
   try {
+    // Nova's exchange, as oslo declares it (amqp_durable_queues = False), before anyone waits for it.
+    const setup = await amqp.connect((nodes[0] as RabbitNode).url());
+    await (await setup.createChannel()).assertExchange('nova', 'topic', { durable: false });
+    await setup.close();
     for (let i = 0; i < (options.replicas ?? 3); i++) {
       // Each replica reaches every node through proxies of its own: a cut hits it alone.
       const own = await Promise.all(nodes.map((n) => TcpProxy.start(n.port)));
