@@ -84,22 +84,26 @@ describe('the replicated counting', () => {
   });
 });
 
+/** One snapshot of a counting state, as the active replica publishes it. */
+const snapshotOf = (counting: SwappableCounting) =>
+  encodeSnapshot({
+    format: SNAPSHOT_FORMAT,
+    generation: 1,
+    takenOverAt: 0,
+    replica: 'a',
+    seq: 1,
+    takenAt: 0,
+    metrics: counting.dumpMetrics(),
+    state: counting.state.dump(),
+  });
+
 describe('state snapshots', () => {
   test('round-trip the whole counting state: a restored pipeline counts on exactly as the original', async () => {
     const messages = traffic(1200, 3);
     const served = new Registry();
     const original = new SwappableCounting(served, build);
     for (const m of messages.slice(0, 800)) original.pipeline(osloBody(m.message));
-    const body = await encodeSnapshot({
-      format: SNAPSHOT_FORMAT,
-      generation: 1,
-      takenOverAt: 0,
-      replica: 'a',
-      seq: 1,
-      takenAt: 0,
-      metrics: original.dumpMetrics(),
-      state: original.state.dump(),
-    });
+    const body = await snapshotOf(original);
     const snapshot = await decodeSnapshot(body);
 
     const other = new Registry();
@@ -128,16 +132,7 @@ describe('state snapshots', () => {
     const before = original.activity.summary();
     assert.equal(before.total, 200);
     assert.ok(before.transitions.length > 0 && before.errors.length > 0 && before.ratePerSecond > 0, JSON.stringify(before).slice(0, 400));
-    const body = await encodeSnapshot({
-      format: SNAPSHOT_FORMAT,
-      generation: 1,
-      takenOverAt: 0,
-      replica: 'a',
-      seq: 1,
-      takenAt: 0,
-      metrics: original.dumpMetrics(),
-      state: original.state.dump(),
-    });
+    const body = await snapshotOf(original);
     const takeover = new SwappableCounting(new Registry(), fixed);
     const snapshot = await decodeSnapshot(body);
     takeover.restoreMetrics(snapshot.metrics);
