@@ -5,6 +5,7 @@
  *
  *   node --import tsx scripts/ha-fault-seeds.ts [count] [first-seed]
  *
+ * OSNE_HA_RABBITMQ=4 runs them on RabbitMQ 4.0 from its chroot (test/support/rabbit-nodes.ts).
  * Needs what the broker tests need (rabbitmq-server, run as root). About 40 s a seed.
  */
 import { runFaults } from '../test/support/ha-faults.js';
@@ -12,7 +13,8 @@ import { startNodes } from '../test/support/rabbit-nodes.js';
 
 const count = Number(process.argv[2] ?? 20);
 const first = Number(process.argv[3] ?? 100);
-const cluster = await startNodes(3, { cluster: true });
+const rabbitmq = process.env['OSNE_HA_RABBITMQ'] === '4' ? 4 : 3;
+const cluster = await startNodes(3, { cluster: true, rabbitmq });
 let passed = 0;
 const failed: number[] = [];
 try {
@@ -31,5 +33,5 @@ try {
 } finally {
   await cluster.cleanup();
 }
-console.log(`passed ${passed} of ${count} seeds${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+console.log(`RabbitMQ ${rabbitmq === 4 ? '4.0' : '3.10'}: passed ${passed} of ${count} seeds${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
 process.exit(failed.length ? 1 : 0);
