@@ -33,5 +33,7 @@ try {
 } finally {
   await cluster.cleanup();
 }
-console.log(`RabbitMQ ${rabbitmq === 4 ? '4.0' : '3.10'}: passed ${passed} of ${count} seeds${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+console.log(
+  `RabbitMQ ${rabbitmq === 4 ? '4.0' : '3.10'}: passed ${passed} of ${count} seeds${failed.length ? `; failed: ${failed.join(', ')}` : ''}`,
+);
 process.exit(failed.length ? 1 : 0);
