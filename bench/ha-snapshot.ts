@@ -67,11 +67,29 @@ const state: CountingState = {
 
 const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 let t = process.hrtime.bigint();
-const metrics = await counting.dumpMetrics();
-const json = JSON.stringify({ format: SNAPSHOT_FORMAT, generation: 1, seq: 1, takenAt: t0, metrics, state });
+const metrics = counting.dumpMetrics();
+const json = JSON.stringify({
+  format: SNAPSHOT_FORMAT,
+  generation: 1,
+  takenOverAt: 0,
+  replica: 'bench',
+  seq: 1,
+  takenAt: t0,
+  metrics,
+  state,
+});
 const dumpMs = ms(t);
 t = process.hrtime.bigint();
-const body = await encodeSnapshot({ format: SNAPSHOT_FORMAT, generation: 1, seq: 1, takenAt: t0, metrics, state });
+const body = await encodeSnapshot({
+  format: SNAPSHOT_FORMAT,
+  generation: 1,
+  takenOverAt: 0,
+  replica: 'bench',
+  seq: 1,
+  takenAt: t0,
+  metrics,
+  state,
+});
 const encodeMs = ms(t);
 t = process.hrtime.bigint();
 const decoded = await decodeSnapshot(body);

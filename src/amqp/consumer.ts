@@ -46,10 +46,23 @@ export interface DeliveryHandler {
   drain(): Promise<void>;
   /** The channel is gone; what it had not acked is back in the queue. */
   closed(): void;
+  /**
+   * Why the handler ended the connection itself, when it did because something failed (a
+   * snapshot the broker refused): the consumer then backs off as after any failure instead
+   * of reconnecting at once, and readiness says why.
+   */
+  failure?(): string | undefined;
+}
+
+export interface DeliveryLink {
+  readonly connection: ChannelModel;
+  readonly channel: Channel;
+  /** Another connection to the same broker, for publishing: `purpose` goes into its name. */
+  readonly connectAgain: (purpose: string) => Promise<ChannelModel>;
 }
 
 /** Called once per connection, after the topology is declared and before consuming starts. */
-export type OpenDeliveries = (link: { readonly connection: ChannelModel; readonly channel: Channel }) => Promise<DeliveryHandler>;
+export type OpenDeliveries = (link: DeliveryLink) => Promise<DeliveryHandler>;
 
 export interface ConsumerOptions extends ConnectOptions {
   readonly topology: TopologySpec;
@@ -77,7 +90,10 @@ export interface ConsumerOptions extends ConnectOptions {
 }
 
 const INITIAL_DELAY_SECONDS = 0.5;
-
+// A connection lost sooner than this that acked nothing did not work: the next attempt waits
+// longer, as after a failure to connect, so no fault that recurs on every connection (a
+// channel error, a consumer cancelled at once) is retried several times a second.
+const STABLE_SECONDS = 5;
 // Acks wait at most this long for their batch to fill, so a trickle is acked promptly.
 const ACK_FLUSH_MS = 50;
 
@@ -94,6 +110,8 @@ export class Consumer implements BrokerState {
   private wake: (() => void) | undefined;
   private unacked = 0;
   private lastDelivery: ConsumeMessage | undefined;
+  /** Whether this connection acked anything: it worked, however short it lived. */
+  private acked = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly ackBatch: number;
   private loop: Promise<void> | undefined;
@@ -164,8 +182,20 @@ export class Consumer implements BrokerState {
         break;
       }
       if (lost !== undefined && !this.stopped) {
-        failures = 0;
-        this.options.log.warn({ reason: lost }, 'lost the broker, reconnecting');
+        if (lost.failure === undefined && lost.worked) {
+          failures = 0;
+          this.options.log.warn({ reason: lost.reason }, 'lost the broker, reconnecting');
+        } else if (lost.failure === undefined) {
+          failures++;
+          this.options.log.warn(
+            { reason: lost.reason, attempt: failures },
+            'lost the broker soon after connecting, reconnecting after a pause',
+          );
+        } else {
+          // A failure of the handler's own (a refused snapshot) may repeat on every connection: back off.
+          failures++;
+          this.noteProblem(lost.failure);
+        }
       }
       if (this.stopped) break;
       await this.sleep(this.backoffSeconds(permanent ? Number.MAX_SAFE_INTEGER : Math.max(failures, 1)));
@@ -173,7 +203,7 @@ export class Consumer implements BrokerState {
   }
 
   /** One connection's life; resolves with why it ended, rejects if it never started. */
-  private async session(): Promise<string> {
+  private async session(): Promise<{ reason: string; failure: string | undefined; worked: boolean }> {
     this.state = 'connecting';
     const { connection, host, index } = await connectToBroker(this.options, this.hostIndex, this.options.connectHost);
     // After a loss, start again from the host that worked last (it is likely back first), then wrap around.
@@ -193,7 +223,7 @@ export class Consumer implements BrokerState {
     try {
       missing = await assertTopology(connection, this.options.topology, this.options.address.vhost);
       this.queueType = await probeQueueType(connection, this.options.topology);
-      await this.consume(connection);
+      await this.consume(connection, index);
     } catch (err) {
       this.current?.handler?.closed();
       await closeQuietly(connection);
@@ -219,14 +249,17 @@ export class Consumer implements BrokerState {
     );
     this.options.onConsuming?.();
     const handler = this.current?.handler;
+    const since = Date.now();
+    this.acked = false;
     const reason = await ended;
+    const worked = this.acked || Date.now() - since >= STABLE_SECONDS * 1000;
     handler?.closed();
     this.noteProblem(`lost the broker ${host.hostname}:${host.port}: ${reason}`);
     this.dropChannel();
-    return reason;
+    return { reason, failure: handler?.failure?.(), worked };
   }
 
-  private async consume(connection: ChannelModel): Promise<void> {
+  private async consume(connection: ChannelModel, hostIndex: number): Promise<void> {
     const channel = await connection.createChannel();
     channel.on('error', (err: unknown) =>
       this.options.log.warn({ reason: serverMessage(err), code: errorCode(err) }, 'channel closed by the broker'),
@@ -238,7 +271,15 @@ export class Consumer implements BrokerState {
     });
     await channel.prefetch(this.options.prefetch);
     // Set before consuming: deliveries can be dispatched before consume() resolves.
-    const handler = this.options.deliveries ? await this.options.deliveries({ connection, channel }) : undefined;
+    const connectAgain = async (purpose: string) =>
+      (
+        await connectToBroker(
+          { ...this.options, connectionName: `${this.options.connectionName} (${purpose})` },
+          hostIndex,
+          this.options.connectHost,
+        )
+      ).connection;
+    const handler = this.options.deliveries ? await this.options.deliveries({ connection, channel, connectAgain }) : undefined;
     const current = { connection, channel, tag: '', ...(handler ? { handler } : {}) };
     this.current = current;
     const { consumerTag } = await channel.consume(this.options.topology.queue, (msg) => {
@@ -275,6 +316,7 @@ export class Consumer implements BrokerState {
     this.lastDelivery = undefined;
     try {
       channel.ack(last, true);
+      this.acked = true;
     } catch {
       // The channel is closing; the broker requeues these and the dedup window catches them.
     }

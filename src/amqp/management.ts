@@ -1,6 +1,7 @@
 /**
  * The little of RabbitMQ's management HTTP API that `check` needs for what AMQP cannot
- * tell: an exchange's type and durability, a queue's arguments, and its bindings.
+ * tell: an exchange's type and durability, a queue's arguments and size, its bindings,
+ * and a user's permissions.
  * Read-only. The URL's password goes into the Authorization header and nowhere else.
  */
 import { redactUrlsIn } from '../oslo/secrets.js';
@@ -29,6 +30,16 @@ export interface QueueInfo {
   readonly arguments: Readonly<Record<string, unknown>>;
   /** With x-single-active-consumer, each consumer's activity_status: `single_active` or `waiting`. */
   readonly consumer_details?: readonly { readonly activity_status?: string }[];
+  /** Messages in the queue and their bodies' bytes (absent until the broker has sampled the queue). */
+  readonly messages?: number;
+  readonly message_bytes?: number;
+}
+
+/** A user's permissions on a vhost: regular expressions over resource names. */
+export interface PermissionInfo {
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
 }
 
 export interface BindingInfo {
@@ -49,6 +60,8 @@ export interface ManagementClient {
   vhostDefaultQueueType(vhost: string): Promise<string | undefined>;
   /** The names of the vhost's queues; undefined when the vhost does not exist. */
   queueNames(vhost: string): Promise<string[] | undefined>;
+  /** undefined when the user has no permissions on the vhost. */
+  permissions(vhost: string, user: string): Promise<PermissionInfo | undefined>;
 }
 
 export function managementClient(url: string, timeoutSeconds: number): ManagementClient {
@@ -109,6 +122,7 @@ export function managementClient(url: string, timeoutSeconds: number): Managemen
       const type = info?.metadata?.default_queue_type ?? info?.default_queue_type;
       return type === undefined || type === 'undefined' ? undefined : type;
     },
+    permissions: (vhost, user) => get<PermissionInfo>(`/api/permissions/${vh(vhost)}/${encodeURIComponent(user)}`),
     async queueNames(vhost) {
       const queues = await get<{ name: string }[]>(`/api/queues/${vh(vhost)}?columns=name`);
       return queues?.map((q) => q.name);

@@ -29,6 +29,7 @@ type Config = ConfigFor<'check'>;
 import { VERSION } from '../version.js';
 import { elsewhereHint, findOsloTraffic, novaSeenElsewhere, type OsloTraffic } from './check-elsewhere.js';
 import { waitForNotification } from './check-flow.js';
+import { checkStateQueue } from './check-state-queue.js';
 import { FIX_FLAG, formatVerdict, NOVA_SENDS_NOTHING_HINT, NOTHING_FLOWING_HINT, summarize, type Verdict } from './check-verdicts.js';
 import { printable } from './tail-format.js';
 
@@ -104,6 +105,16 @@ export async function runCheck(config: Config, io: CheckIo): Promise<number> {
     const ctx: Context = { config, connection, management, traffic, report };
     const present = await checkExchanges(ctx);
     await checkQueue(ctx);
+    if (amqp.singleActiveConsumer) {
+      await checkStateQueue({
+        connection,
+        management,
+        vhost: amqp.address.vhost,
+        user: amqp.address.hosts[0]?.username ?? '',
+        spec: { queue: amqp.queue, expiresSeconds: amqp.queueExpiresSeconds },
+        report,
+      });
+    }
     await checkFlow(ctx, present, io.signal);
   } catch (err) {
     report({

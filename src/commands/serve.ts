@@ -10,6 +10,7 @@ import type { CountingStateAccess } from '../ha/counting-state.js';
 import { createReplicatedCounting } from '../ha/ha-counting.js';
 import { registerRoleMetrics } from '../ha/role-metrics.js';
 import { applyConstantLabels } from '../metrics/constant-labels.js';
+import { checkPromClientShape } from '../metrics/prom-client-internals.js';
 import type { ConfigFor } from '../config/config.js';
 import { serveHttp } from '../http/listeners.js';
 import { createApp } from '../http/server.js';
@@ -146,9 +147,11 @@ export function createCountingPipeline(
       recentIds: recentIds.dump(),
       labels: limiter.dump(),
       ...(clock.dump() !== undefined && { streamClock: clock.dump() }),
+      activity: activity.dump(),
     }),
     restore(s) {
       clock.restore(s.streamClock, now());
+      if (s.activity) activity.restore(s.activity);
       instances.restoreState(s);
       resources.restoreState(s.resources);
       recentIds.restore(s.recentIds);
@@ -164,6 +167,8 @@ export async function startExporter(config: ServeConfig, deps: ExporterDeps): Pr
   const now = deps.now ?? (() => Date.now() / 1000);
   const { amqp, web } = config;
   const registry = createRegistry({ processMetrics: !web.disableExporterMetrics });
+  // --ha restores counts through prom-client's internals: refuse to start if they changed shape.
+  if (config.ha.enabled) await checkPromClientShape();
   // --ha: the counting state is the group's, swapped in on takeover (docs/high-availability.md).
   const replicated = config.ha.enabled
     ? createReplicatedCounting(config, registry, log, now, (r) => createCountingPipeline(config, r, log, now))

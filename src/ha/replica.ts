@@ -10,14 +10,27 @@
  * again: its unacked deliveries are back in the queue for whoever is active next.
  *
  * RabbitMQ 3.10 does not tell an AMQP 0.9.1 consumer that it became the active one, so
- * every replica publishes a small tick into the queue every second: the active replica
- * receives traffic, and so learns its role, even while Nova is silent.
+ * every standby publishes a small tick into the queue every second: the active replica
+ * receives traffic, and a standby that becomes active learns it, even while Nova is silent.
+ *
+ * Snapshots and ticks go out on a connection of their own, as RabbitMQ advises for clients
+ * that publish and consume: under a resource alarm the broker blocks publishing connections
+ * and stops reading from them, and the consuming one must still be read (its acks).
  */
+import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { DeliveryHandler, OpenDeliveries } from '../amqp/consumer.js';
 import { closeQuietly } from '../amqp/close.js';
+import { serverMessage } from '../amqp/errors.js';
 import type { Logger } from '../log.js';
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotError } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotError, type SnapshotOrder } from './snapshot.js';
+import {
+  classifySnapshotError,
+  SNAPSHOT_FAILURE_REASONS,
+  SnapshotFailure,
+  snapshotFailureText,
+  type SnapshotFailureReason,
+} from './snapshot-failure.js';
 import { publishSnapshot, readLatestSnapshot, type StateQueueSpec } from './state-queue.js';
 import type { SwappableCounting } from './swappable-counting.js';
 
@@ -34,9 +47,16 @@ export interface ReplicaOptions {
   readonly now: () => number;
   /** Injectable for tests. */
   readonly tickIntervalMs?: number;
+  /** How long a snapshot waits for the broker's confirm while publishing is not blocked. */
+  readonly confirmTimeoutMs?: number;
+  /** Tells this replica's snapshots apart from another's of the same generation; random by default. */
+  readonly replicaId?: string;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly clockMs?: () => number;
 }
 
 const TICK_INTERVAL_MS = 1_000;
+const CONFIRM_TIMEOUT_MS = 30_000;
 
 export class Replica {
   /** Holding the group's state and counting: the broker's single active consumer. */
@@ -44,15 +64,30 @@ export class Replica {
   takeovers = 0;
   snapshots = 0;
   lastSnapshotBytes = 0;
+  readonly snapshotFailures = Object.fromEntries(SNAPSHOT_FAILURE_REASONS.map((r) => [r, 0])) as Record<SnapshotFailureReason, number>;
+  readonly id: string;
 
-  constructor(readonly options: ReplicaOptions) {}
+  constructor(readonly options: ReplicaOptions) {
+    this.id = options.replicaId ?? randomUUID();
+  }
 
-  readonly open: OpenDeliveries = async ({ connection, channel }) => {
-    const publisher = await connection.createConfirmChannel();
-    const session = new ReplicaSession(this, connection, channel, publisher);
-    publisher.on('error', (err: unknown) => this.options.log.warn({ err: String(err) }, 'state channel closed by the broker'));
+  readonly open: OpenDeliveries = async ({ connection, channel, connectAgain }) => {
+    const publishing = await connectAgain('state');
+    let publisher: ConfirmChannel;
+    try {
+      publisher = await publishing.createConfirmChannel();
+    } catch (err) {
+      await closeQuietly(publishing);
+      throw err;
+    }
+    const session = new ReplicaSession(this, connection, channel, publishing, publisher);
+    publishing.on('error', (err: unknown) => session.noteError(err));
+    publishing.on('blocked', (reason: string) => session.block(reason));
+    publishing.on('unblocked', () => session.block(undefined));
+    publisher.on('error', (err: unknown) => session.noteError(err));
     // Snapshots and ticks go through this channel: without it the session cannot hold its role.
     publisher.on('close', () => session.lost());
+    publishing.on('close', () => session.lost());
     session.start();
     return session;
   };
@@ -68,15 +103,21 @@ class ReplicaSession implements DeliveryHandler {
   private heldCount = 0;
   private heldSince = 0;
   private snapshotting: Promise<void> | undefined;
-  private generation = 0;
+  private order: Omit<SnapshotOrder, 'seq'> = { generation: 0, takenOverAt: 0, replica: '' };
   private seq = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly queue: string;
+  /** Why the broker blocks the publishing connection (a resource alarm), while it does. */
+  private blocked: string | undefined;
+  /** The last error the publishing connection or channel reported: it names why a publish failed. */
+  private lastError: unknown;
+  private failed: string | undefined;
 
   constructor(
     private readonly replica: Replica,
     private readonly connection: ChannelModel,
     private readonly channel: Channel,
+    private readonly publishing: ChannelModel,
     private readonly publisher: ConfirmChannel,
   ) {
     this.queue = replica.options.stateQueue.queue;
@@ -98,8 +139,12 @@ class ReplicaSession implements DeliveryHandler {
     for (const t of this.timers) t.unref();
   }
 
+  /**
+   * Only a standby ticks: the active one has no role to learn, and fewer ticks sit in the
+   * queue. Not while blocked: the broker would not read it, amqplib would only buffer it.
+   */
   private tick(): void {
-    if (this.phase === 'closed' || this.phase === 'draining') return;
+    if (this.phase !== 'standby' || this.blocked !== undefined) return;
     try {
       this.publisher.publish('', this.queue, Buffer.alloc(0), { type: TICK_TYPE, persistent: false });
     } catch {
@@ -129,12 +174,19 @@ class ReplicaSession implements DeliveryHandler {
       found = await readLatestSnapshot(this.connection, this.replica.options.stateQueue);
     } catch (err) {
       if (this.phase !== 'loading') return;
-      log.error({ err: String(err) }, 'could not read the state snapshot, reconnecting');
-      void closeQuietly(this.connection);
+      // Declaring <q>.state can be refused as every publish would be (arguments, permissions).
+      this.fail(classifySnapshotError(err));
       return;
     }
     let restoredFrom: { generation: number; seq: number; ageSeconds: number; bytes: number } | undefined;
-    this.generation = (found?.generation ?? 0) + 1;
+    // Above every snapshot this one could have read, and among takeovers from the same one the
+    // later outranks the earlier (then the replica id): a late snapshot of a replica that has
+    // just died never outranks its successor's.
+    this.order = {
+      generation: (found?.newestGeneration ?? 0) + 1,
+      takenOverAt: Math.max(this.replica.options.clockMs?.() ?? Date.now(), (found?.order.takenOverAt ?? 0) + 1),
+      replica: this.replica.id,
+    };
     if (found) {
       try {
         const snapshot = await decodeSnapshot(found.body);
@@ -188,15 +240,19 @@ class ReplicaSession implements DeliveryHandler {
     this.held = undefined;
     this.heldCount = 0;
     const { counting, stateQueue, log, now } = this.replica.options;
-    const order = { generation: this.generation, seq: ++this.seq };
-    // The state and the metrics are read before anything awaits I/O: no delivery is
-    // counted between `through` and the copy.
-    const state = counting.state.dump();
-    const metricsRead = counting.dumpMetrics();
+    const order: SnapshotOrder = { ...this.order, seq: ++this.seq };
+    // One synchronous copy of everything the snapshot covers (metrics, state, message ids):
+    // no delivery is counted between `through` and the copy.
+    const copy = {
+      format: SNAPSHOT_FORMAT as typeof SNAPSHOT_FORMAT,
+      ...order,
+      takenAt: now(),
+      metrics: counting.dumpMetrics(),
+      state: counting.state.dump(),
+    };
     this.snapshotting = (async () => {
-      const metrics = await metricsRead;
-      const body = await encodeSnapshot({ format: SNAPSHOT_FORMAT, ...order, takenAt: now(), metrics, state });
-      await publishSnapshot(this.publisher, stateQueue, body, order);
+      const body = await encodeSnapshot(copy);
+      await this.confirmed(publishSnapshot(this.publisher, stateQueue, body, order));
       this.replica.snapshots++;
       this.replica.lastSnapshotBytes = body.length;
       if (this.phase === 'closed') return; // the channel went: its deliveries are back in the queue
@@ -204,15 +260,62 @@ class ReplicaSession implements DeliveryHandler {
     })()
       .catch((err: unknown) => {
         if (this.phase === 'closed') return;
-        // Nothing is acked that this snapshot should cover: start over on a fresh connection.
-        log.error({ err: String(err) }, 'publishing the state snapshot failed, reconnecting');
-        void closeQuietly(this.connection);
+        this.fail(classifySnapshotError(err instanceof SnapshotFailure ? err : (this.lastError ?? err)));
+        log.debug({ err: String(err) }, 'snapshot publish error');
       })
       .finally(() => {
         this.snapshotting = undefined;
         if (this.phase === 'active' && this.heldCount >= Math.max(1, Math.floor(this.replica.options.prefetch / 2))) void this.snapshot();
       });
     return this.snapshotting;
+  }
+
+  /** The broker's confirm, or a timeout; time spent blocked by a resource alarm does not count. */
+  private confirmed(publish: Promise<void>): Promise<void> {
+    const ms = this.replica.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        timer = setTimeout(() => {
+          if (this.blocked !== undefined) arm();
+          else reject(new SnapshotFailure('confirm_timeout', `no confirm from the broker within ${ms / 1000} s`));
+        }, ms);
+        timer.unref();
+      };
+      arm();
+      publish.then(
+        () => (clearTimeout(timer), resolve()),
+        (err: unknown) => (clearTimeout(timer), reject(err instanceof Error ? err : new Error(String(err)))),
+      );
+    });
+  }
+
+  /**
+   * Nothing is acked that the failed snapshot should cover: start over on fresh connections,
+   * after the consumer's backoff (failure() tells it this session ended in a failure).
+   */
+  private fail(failure: SnapshotFailure): void {
+    if (this.failed !== undefined) return;
+    const { log } = this.replica.options;
+    this.replica.snapshotFailures[failure.reason]++;
+    this.failed = snapshotFailureText(this.queue, failure);
+    log.error({ reason: failure.reason }, this.failed);
+    void closeQuietly(this.connection);
+  }
+
+  failure(): string | undefined {
+    return this.failed;
+  }
+
+  noteError(err: unknown): void {
+    this.lastError = err;
+    this.replica.options.log.warn({ err: serverMessage(err) }, 'state connection or channel closed by the broker');
+  }
+
+  block(reason: string | undefined): void {
+    this.blocked = reason;
+    if (reason === undefined) this.replica.options.log.info('broker unblocked the state connection');
+    else this.replica.options.log.warn({ reason }, 'broker blocked the state connection (resource alarm): snapshots and acks wait');
   }
 
   private settle(ack: () => void): void {
@@ -232,9 +335,12 @@ class ReplicaSession implements DeliveryHandler {
     if (this.held) await this.snapshot();
   }
 
-  /** The publishing channel went: the session cannot snapshot or tick, so it ends. */
+  /** The publishing connection or channel went: the session cannot snapshot or tick, so it ends. */
   lost(): void {
-    if (this.phase !== 'closed' && this.phase !== 'draining') void closeQuietly(this.connection);
+    if (this.phase === 'closed' || this.phase === 'draining') return;
+    // A publish refused by the broker closes the channel before the publish settles: name it now.
+    if (this.snapshotting && this.lastError !== undefined && this.failed === undefined) this.fail(classifySnapshotError(this.lastError));
+    void closeQuietly(this.connection);
   }
 
   closed(): void {
@@ -242,7 +348,7 @@ class ReplicaSession implements DeliveryHandler {
     this.phase = 'closed';
     for (const t of this.timers) clearInterval(t);
     this.buffered.length = 0;
-    void closeQuietly(this.publisher);
+    void closeQuietly(this.publishing);
     if (was === 'active' || was === 'loading' || (was === 'draining' && this.replica.active)) {
       this.replica.active = false;
       this.replica.options.counting.reset();

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SELF_PREFIX } from '../metrics/self-metrics.js';
+import { SNAPSHOT_FAILURE_REASONS, type SnapshotFailureReason } from './snapshot-failure.js';
 
 /** What a replica says about its role; an exporter without --ha counts whenever it consumes. */
 export interface Role {
@@ -7,6 +8,7 @@ export interface Role {
   readonly takeovers: number;
   readonly snapshots: number;
   readonly lastSnapshotBytes: number;
+  readonly snapshotFailures?: Readonly<Record<SnapshotFailureReason, number>>;
 }
 
 /** The replica's role, read at scrape time. */
@@ -36,6 +38,17 @@ export function registerRoleMetrics(registry: Registry, role: () => Role): void 
     collect() {
       this.reset();
       this.inc(role().snapshots);
+    },
+  });
+  new Counter({
+    name: `${SELF_PREFIX}ha_snapshot_failures_total`,
+    help: 'State snapshots that failed to publish (--ha), by reason: too_large, access_refused, queue_arguments, nack, confirm_timeout, channel_closed.',
+    labelNames: ['reason'] as const,
+    registers,
+    collect() {
+      const failures = role().snapshotFailures;
+      this.reset();
+      for (const reason of SNAPSHOT_FAILURE_REASONS) this.inc({ reason }, failures?.[reason] ?? 0);
     },
   });
   new Gauge({

@@ -12,12 +12,23 @@ import type { StoredValues } from './swappable-counting.js';
 /** Bumped when the layout changes; a replica ignores a snapshot of a format it does not know. */
 export const SNAPSHOT_FORMAT = 1;
 
-export interface Snapshot {
-  readonly format: typeof SNAPSHOT_FORMAT;
-  /** One more than the generation it was restored from: a takeover outranks every snapshot before it. */
+/**
+ * Where a snapshot stands among all snapshots of the group: a total order, compared field by
+ * field. A takeover starts a generation one above every snapshot it found; two takeovers from
+ * the same snapshot (the first replica died before its first snapshot landed) are told apart
+ * by when they took over (never earlier than the snapshot they loaded), then by replica id.
+ */
+export interface SnapshotOrder {
   readonly generation: number;
-  /** Within a generation, in publishing order. */
+  /** Epoch ms of the takeover that started this generation on this replica. */
+  readonly takenOverAt: number;
+  readonly replica: string;
+  /** Within one takeover, in publishing order. */
   readonly seq: number;
+}
+
+export interface Snapshot extends SnapshotOrder {
+  readonly format: typeof SNAPSHOT_FORMAT;
   /** Epoch seconds. */
   readonly takenAt: number;
   readonly metrics: Readonly<Record<string, StoredValues>>;
@@ -63,7 +74,17 @@ export async function decodeSnapshot(body: Buffer): Promise<Snapshot> {
   return s as Snapshot;
 }
 
-/** Which of two snapshots is newer: the later generation, then the later seq. */
-export function newer(a: { generation: number; seq: number }, b: { generation: number; seq: number }): boolean {
-  return a.generation !== b.generation ? a.generation > b.generation : a.seq > b.seq;
+/** Whether a comes after b in the group's order of snapshots (never both ways, never neither for two distinct orders). */
+export function newer(a: SnapshotOrder, b: SnapshotOrder): boolean {
+  if (a.generation !== b.generation) return a.generation > b.generation;
+  if (a.takenOverAt !== b.takenOverAt) return a.takenOverAt > b.takenOverAt;
+  if (a.replica !== b.replica) return a.replica > b.replica;
+  return a.seq > b.seq;
+}
+
+/** A snapshot's order from its AMQP headers; snapshots of an older version lack the tie-breakers. */
+export function orderFromHeaders(headers: Readonly<Record<string, unknown>> | undefined): SnapshotOrder {
+  const h = headers ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : Number(v ?? 0) || 0);
+  return { generation: num(h['generation']), takenOverAt: num(h['takenOverAt']), replica: String(h['replica'] ?? ''), seq: num(h['seq']) };
 }

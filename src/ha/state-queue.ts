@@ -5,7 +5,8 @@
  */
 import type { Channel, ConfirmChannel, ChannelModel, GetMessage } from 'amqplib';
 import { withChannel } from '../amqp/topology.js';
-import { newer } from './snapshot.js';
+import { newer, orderFromHeaders, type SnapshotOrder } from './snapshot.js';
+import { SnapshotFailure } from './snapshot-failure.js';
 
 export interface StateQueueSpec {
   readonly queue: string;
@@ -33,12 +34,7 @@ export async function declareStateQueue(ch: Channel, spec: StateQueueSpec): Prom
 }
 
 /** Resolves once the broker has the snapshot (replicated to a quorum of nodes). */
-export async function publishSnapshot(
-  ch: ConfirmChannel,
-  spec: StateQueueSpec,
-  body: Buffer,
-  order: { generation: number; seq: number },
-): Promise<void> {
+export async function publishSnapshot(ch: ConfirmChannel, spec: StateQueueSpec, body: Buffer, order: SnapshotOrder): Promise<void> {
   await declareStateQueue(ch, spec);
   await new Promise<void>((resolve, reject) => {
     ch.publish(
@@ -46,25 +42,27 @@ export async function publishSnapshot(
       stateQueueName(spec.queue),
       body,
       { persistent: true, type: SNAPSHOT_TYPE, contentType: 'application/json', contentEncoding: 'gzip', headers: { ...order } },
-      (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker refused the snapshot (nack)')) : resolve()),
+      (err: unknown) => {
+        if (!err) resolve();
+        // amqplib's words for a basic.nack; any other error is the channel closing under the publish.
+        else if (err instanceof Error && err.message === 'message nacked') reject(new SnapshotFailure('nack', 'the broker nacked it'));
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      },
     );
   });
 }
 
-const orderOf = (m: GetMessage) => {
-  const h = (m.properties.headers ?? {}) as Record<string, unknown>;
-  return { generation: Number(h['generation'] ?? 0), seq: Number(h['seq'] ?? 0) };
-};
+const orderOf = (m: GetMessage) => orderFromHeaders(m.properties.headers as Record<string, unknown> | undefined);
 
 /**
- * The newest snapshot on the state queue, or undefined when there is none yet. Every
- * message is taken without ack and goes back when the channel closes: reading leaves the
- * queue as it was.
+ * The newest snapshot on the state queue, or undefined when there is none yet, with the
+ * highest generation of any message read. Every message is taken without ack and goes back
+ * when the channel closes: reading leaves the queue as it was.
  */
 export async function readLatestSnapshot(
   connection: ChannelModel,
   spec: StateQueueSpec,
-): Promise<{ body: Buffer; generation: number; seq: number } | undefined> {
+): Promise<{ body: Buffer; order: SnapshotOrder; newestGeneration: number } | undefined> {
   return withChannel(connection, async (ch) => {
     await declareStateQueue(ch, spec);
     let best: GetMessage | undefined;
@@ -74,6 +72,8 @@ export async function readLatestSnapshot(
       if (m === false) break;
       if (!best || newer(orderOf(m), orderOf(best))) best = m;
     }
-    return best && { body: best.content, ...orderOf(best) };
+    if (!best) return undefined;
+    const order = orderOf(best);
+    return { body: best.content, order, newestGeneration: order.generation };
   });
 }

@@ -9,19 +9,22 @@
  * values become a baseline the stand-in adds to what the current state has counted since:
  * prom-client has no way to set a counter or a histogram to a value, and needs none here.
  */
-import { Registry, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { CountingPipeline } from '../commands/serve.js';
+import { CellMetric } from '../metrics/cells.js';
+import {
+  asMetricLike,
+  metricsOf,
+  readValuesNow,
+  registerOwnMetric,
+  type MetricLike,
+  type StoredValues,
+} from '../metrics/prom-client-internals.js';
 import type { RecentActivity } from '../metrics/recent-activity.js';
 
+export type { StoredValues } from '../metrics/prom-client-internals.js';
+
 type Value = MetricValue<string> & { metricName?: string };
-
-/** One metric's values as stored in a snapshot: metricName (histograms' _bucket, _sum, _count), labels, value. */
-export type StoredValues = [string | null, Record<string, string | number>, number][];
-
-// Gauges that remember the last notification rather than describe the present: the new
-// active shows the last value seen by any replica until it sees a newer one. Every other
-// gauge is computed from the restored state (inventory, actions in flight) at scrape time.
-const REMEMBERED_GAUGES = new Set(['openstack_notification_last_received_timestamp_seconds']);
 
 const seriesKey = (v: Value) =>
   `${v.metricName ?? ''}\u0000${Object.entries(v.labels)
@@ -29,22 +32,34 @@ const seriesKey = (v: Value) =>
     .map(([k, x]) => `${k}=${String(x)}`)
     .join('\u0000')}`;
 
-const kept = (type: string, name: string) => type === 'counter' || type === 'histogram' || REMEMBERED_GAUGES.has(name);
+// Counters and histograms carry their values over a takeover, and so do the gauges that
+// remember the last notification rather than describe the present (the new active shows the
+// last value any replica saw until it sees a newer one). Every other gauge is computed from
+// the restored state (inventory, actions in flight) at scrape time.
+const kept = (metric: MetricLike) =>
+  metric.type === 'counter' || metric.type === 'histogram' || (metric instanceof CellMetric && metric.remembered);
+
+const toValue = ([metricName, labels, value]: StoredValues[number]): Value => ({
+  labels,
+  value,
+  ...(metricName === null ? {} : { metricName }),
+});
 
 export class SwappableCounting {
   private current: { registry: Registry; parts: CountingPipeline };
   private baseline = new Map<string, Map<string, Value>>();
-  private readonly names: { name: string; type: string }[] = [];
+  /** The metrics a snapshot carries, by name (their kinds are the same in every state built). */
+  private readonly keptNames: string[] = [];
 
   constructor(
     served: Registry,
     private readonly build: (registry: Registry) => CountingPipeline,
   ) {
     this.current = this.fresh();
-    for (const metric of this.current.registry.getMetricsAsArray()) {
-      const { name, help, type } = metric as unknown as { name: string; help: string; type: string };
-      this.names.push({ name, type });
-      served.registerMetric(this.standIn(name, help, type) as unknown as Metric);
+    for (const metric of metricsOf(this.current.registry)) {
+      const { name, help, type } = metric;
+      if (kept(metric)) this.keptNames.push(name);
+      registerOwnMetric(served, this.standIn(name, help, type));
     }
   }
 
@@ -71,14 +86,21 @@ export class SwappableCounting {
   }
 
   /**
-   * The counters, histograms and remembered gauges as shown now. Read in one go: every
-   * read resolves without waiting on I/O, so no delivery is counted in between.
+   * The counters, histograms and remembered gauges as shown now, synchronously: a snapshot
+   * copies them in the same step as the state and the message ids, so nothing is counted
+   * in between (amqplib hands several deliveries to the consumer in one socket read).
    */
-  async dumpMetrics(): Promise<Record<string, StoredValues>> {
-    const reads = this.names.filter(({ name, type }) => kept(type, name)).map(async ({ name }) => [name, await this.read(name)] as const);
+  dumpMetrics(): Record<string, StoredValues> {
     const out: Record<string, StoredValues> = {};
-    for (const [name, values] of await Promise.all(reads)) {
-      out[name] = values.map((v) => [v.metricName ?? null, v.labels as Record<string, string | number>, v.value]);
+    for (const name of this.keptNames) {
+      const found = this.current.registry.getSingleMetric(name);
+      const metric = found && asMetricLike(found);
+      const live = metric ? readValuesNow(metric).map(toValue) : [];
+      out[name] = this.withBaseline(name, live, metric?.type !== 'gauge').map((v) => [
+        v.metricName ?? null,
+        v.labels as Record<string, string | number>,
+        v.value,
+      ]);
     }
     return out;
   }
@@ -87,12 +109,12 @@ export class SwappableCounting {
   restoreMetrics(stored: Readonly<Record<string, StoredValues>>): void {
     this.current = this.fresh();
     const baseline = new Map<string, Map<string, Value>>();
-    for (const { name, type } of this.names) {
+    for (const name of this.keptNames) {
       const values = stored[name];
-      if (!values || !kept(type, name)) continue;
+      if (!values) continue;
       const series = new Map<string, Value>();
-      for (const [metricName, labels, value] of values) {
-        const v: Value = { labels, value, ...(metricName === null ? {} : { metricName }) };
+      for (const stored of values) {
+        const v = toValue(stored);
         series.set(seriesKey(v), v);
       }
       baseline.set(name, series);
@@ -109,10 +131,12 @@ export class SwappableCounting {
   private async read(name: string): Promise<Value[]> {
     const metric = this.current.registry.getSingleMetric(name);
     const live = metric ? ((await metric.get()) as MetricObjectWithValues<Value>) : undefined;
+    return this.withBaseline(name, (live?.values ?? []) as Value[], String(live?.type) !== 'gauge');
+  }
+
+  private withBaseline(name: string, values: Value[], additive: boolean): Value[] {
     const base = this.baseline.get(name);
-    const values = (live?.values ?? []) as Value[];
     if (!base || base.size === 0) return values;
-    const additive = String(live?.type) !== 'gauge';
     const merged: Value[] = [];
     const used = new Set<string>();
     for (const v of values) {

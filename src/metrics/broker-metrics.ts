@@ -112,7 +112,8 @@ export class BrokerMetrics {
       registers,
       async collect() {
         const stats = await queueStats();
-        if (stats) this.set(competingConsumers(stats.consumers, singleActiveConsumer));
+        if (stats === TIMED_OUT) this.set(NaN);
+        else if (stats) this.set(competingConsumers(stats.consumers, singleActiveConsumer));
       },
     });
   }

@@ -1,5 +1,6 @@
-import type { Metric, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import type { Exemplar } from './exemplars.js';
+import { registerOwnMetric, type ReadableNow, type StoredValues } from './prom-client-internals.js';
 
 /** One series' value: updating it is a field write, with no label hashing. */
 export class Cell {
@@ -26,7 +27,7 @@ export class Cell {
  * registry reads all cells once per scrape. Label values must already be bounded
  * (BoundedChildren does that), since cells are never removed.
  */
-export class CellMetric {
+export class CellMetric implements ReadableNow {
   readonly aggregator = 'sum' as const;
   private readonly cells = new Map<string, Cell>();
 
@@ -37,8 +38,14 @@ export class CellMetric {
     readonly type: 'counter' | 'gauge',
     readonly labelNames: readonly string[],
     registry: Registry,
+    /**
+     * A gauge that remembers the last notification rather than describing the present: --ha
+     * carries its value over a takeover like a counter's (every other gauge is computed from
+     * the state a snapshot carries).
+     */
+    readonly remembered = false,
   ) {
-    registry.registerMetric(this as unknown as Metric);
+    registerOwnMetric(registry, this);
   }
 
   cell(values: readonly string[]): Cell {
@@ -49,6 +56,12 @@ export class CellMetric {
       this.cells.set(key, cell);
     }
     return cell;
+  }
+
+  valuesNow(): StoredValues {
+    const out: StoredValues = [];
+    for (const { labels, value } of this.cells.values()) out.push([null, { ...labels }, value]);
+    return out;
   }
 
   async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
@@ -103,7 +116,7 @@ export class HistogramCell {
  * them at scrape time in the shape prom-client's histograms give (`_bucket` with `le`,
  * `_sum`, `_count`), exemplars on the buckets.
  */
-export class CellHistogram {
+export class CellHistogram implements ReadableNow {
   readonly aggregator = 'sum' as const;
   readonly type = 'histogram' as const;
   private readonly cells = new Map<string, HistogramCell>();
@@ -115,7 +128,7 @@ export class CellHistogram {
     readonly buckets: readonly number[],
     registry: Registry,
   ) {
-    registry.registerMetric(this as unknown as Metric);
+    registerOwnMetric(registry, this);
   }
 
   cell(values: readonly string[]): HistogramCell {
@@ -133,6 +146,14 @@ export class CellHistogram {
     const data = this.forText();
     const values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...sharedLabels, ...labels } }));
     return { ...data, values };
+  }
+
+  valuesNow(): StoredValues {
+    return this.forText().values.map(({ metricName, sharedLabels, labels, value }) => [
+      metricName ?? null,
+      { ...sharedLabels, ...labels } as Record<string, string | number>,
+      value,
+    ]);
   }
 
   /**

@@ -5,25 +5,13 @@
  * Prometheus adds its own target labels to those.
  */
 import type { Registry } from 'prom-client';
-
-type Values = { values?: { labels?: Record<string, unknown> }[] };
-type Readable = { name: string; get(): Promise<Values>; getForPromString?: () => Promise<Values> };
+import { metricsOf, wrapReaders } from './prom-client-internals.js';
 
 /** Wraps each openstack_* metric's readers; call once every metric is registered. */
 export function applyConstantLabels(registry: Registry, labels: Readonly<Record<string, string>>): void {
   if (Object.keys(labels).length === 0) return;
-  for (const metric of registry.getMetricsAsArray() as unknown as Readable[]) {
+  for (const metric of metricsOf(registry)) {
     if (!metric.name.startsWith('openstack_')) continue;
-    const add = async (read: () => Promise<Values>): Promise<Values> => {
-      const data = await read();
-      return { ...data, values: (data.values ?? []).map((v) => ({ ...v, labels: { ...v.labels, ...labels } })) };
-    };
-    const get = metric.get.bind(metric);
-    metric.get = () => add(get);
-    // prom-client renders histograms through this one when it exists.
-    if (metric.getForPromString) {
-      const forText = metric.getForPromString.bind(metric);
-      metric.getForPromString = () => add(forText);
-    }
+    wrapReaders(metric, (data) => ({ ...data, values: data.values.map((v) => ({ ...v, labels: { ...v.labels, ...labels } })) }));
   }
 }

@@ -27,6 +27,7 @@ export class NotificationMetrics implements FactSink {
       'gauge',
       ['publisher', 'host'],
       registry,
+      true,
     );
     this.lastReceived = new ChildCache<Set>((v) => last.cell(v));
   }

@@ -49,6 +49,19 @@ export interface ActivitySummary {
   readonly errors: readonly ErrorRow[];
 }
 
+/** The summary's sources as plain data: --ha carries them over a takeover so the page goes on where it was. */
+export interface ActivityState {
+  readonly total: number;
+  readonly eventTypes: readonly (readonly [string, number])[];
+  readonly hosts: readonly (readonly [string, number])[];
+  /** Per-second counts of the rate window and the second each slot holds. */
+  readonly perSecond: readonly number[];
+  readonly slotSecond: readonly number[];
+  /** Oldest first. */
+  readonly transitions: readonly StateTransitionRow[];
+  readonly errors: readonly ErrorRow[];
+}
+
 export interface RecentActivityOptions {
   /** Epoch seconds. */
   readonly now: () => number;
@@ -69,7 +82,11 @@ class Ring<T> {
 
   /** Newest first. */
   newestFirst(): T[] {
-    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)].reverse();
+    return this.oldestFirst().reverse();
+  }
+
+  oldestFirst(): T[] {
+    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
   }
 }
 
@@ -79,6 +96,16 @@ class CappedTally {
   add(name: string): void {
     const key = this.counts.has(name) || this.counts.size < MAX_NAMES ? name : OVERFLOW_VALUE;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  entries(): [string, number][] {
+    return [...this.counts];
+  }
+
+  restore(entries: readonly (readonly [string, number])[]): void {
+    for (const [name, count] of entries.slice(0, MAX_NAMES)) {
+      if (typeof name === 'string' && Number.isFinite(count)) this.counts.set(name, count);
+    }
   }
 
   top(n: number): Tally[] {
@@ -119,6 +146,31 @@ export class RecentActivity implements FactSink {
       this.transitions.push({ at: receivedAt, instance: e.instanceId, host: e.host, from, to });
     }
     if (e.isError) this.errors.push({ at: receivedAt, eventType: n.eventType, host: e.host, exception: e.exception ?? 'unknown' });
+  }
+
+  dump(): ActivityState {
+    return {
+      total: this.total,
+      eventTypes: this.eventTypes.entries(),
+      hosts: this.hosts.entries(),
+      perSecond: [...this.perSecond],
+      slotSecond: [...this.slotSecond],
+      transitions: this.transitions.oldestFirst(),
+      errors: this.errors.oldestFirst(),
+    };
+  }
+
+  /** Into a fresh one, before it records anything; what does not fit its shape is left out. */
+  restore(state: ActivityState): void {
+    if (Number.isFinite(state.total)) this.total = state.total;
+    this.eventTypes.restore(Array.isArray(state.eventTypes) ? state.eventTypes : []);
+    this.hosts.restore(Array.isArray(state.hosts) ? state.hosts : []);
+    if (Array.isArray(state.perSecond) && Array.isArray(state.slotSecond) && state.perSecond.length === this.perSecond.length) {
+      state.perSecond.forEach((v, i) => (this.perSecond[i] = Number(v) || 0));
+      state.slotSecond.forEach((v, i) => (this.slotSecond[i] = Number.isFinite(v) ? v : -1));
+    }
+    for (const row of Array.isArray(state.transitions) ? state.transitions.slice(-RECENT) : []) this.transitions.push(row);
+    for (const row of Array.isArray(state.errors) ? state.errors.slice(-RECENT) : []) this.errors.push(row);
   }
 
   summary(): ActivitySummary {

@@ -1,4 +1,5 @@
-import { Registry, collectDefaultMetrics, type Metric, type OpenMetricsContentType } from 'prom-client';
+import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
+import { metricsOf, openMetricsRegistry, registerOwnMetric } from './prom-client-internals.js';
 
 /**
  * The exporter's own registry (never prom-client's global one), with the process_ and
@@ -18,9 +19,8 @@ export function createRegistry(options: { processMetrics?: boolean } = {}): Regi
  * the view restores the names, and the two formats never render at the same time.
  */
 export function openMetricsView(registry: Registry): Registry<OpenMetricsContentType> {
-  const RegistryClass = Registry as unknown as new (type: OpenMetricsContentType) => Registry<OpenMetricsContentType>;
-  const view = new RegistryClass(Registry.OPENMETRICS_CONTENT_TYPE);
-  for (const metric of registry.getMetricsAsArray()) view.registerMetric(metric as unknown as Metric);
+  const view = openMetricsRegistry();
+  for (const metric of metricsOf(registry)) registerOwnMetric(view, metric);
 
   let rendering: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(render: () => Promise<T>): Promise<T> => {
@@ -33,7 +33,7 @@ export function openMetricsView(registry: Registry): Registry<OpenMetricsContent
   const renderOpenMetrics = view.metrics.bind(view);
   view.metrics = () =>
     exclusive(async () => {
-      const names = registry.getMetricsAsArray().map((m) => [m as { name: string }, m.name] as const);
+      const names = metricsOf(registry).map((m) => [m, m.name] as const);
       try {
         return await renderOpenMetrics();
       } finally {

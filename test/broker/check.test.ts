@@ -269,6 +269,33 @@ describe('check', () => {
     assert.match(r.stdout, new RegExp(`^FAIL  queue ${queue} is not bound to ${exchange} with notifications\\.\\* \\(hint: `, 'm'));
   });
 
+  test('--ha: a state queue declared with other arguments and a user who may not write it each fail with the fix', async () => {
+    const exchange = await suite.broker.exchange('nova');
+    const queue = suite.broker.track('queue', uniqueName('osne-q'));
+    const state = suite.broker.track('queue', `${queue}.state`);
+    await suite.broker.channel.assertQueue(state, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-max-length': 5 } });
+    const vhost = suite.vhost.name;
+    // guest may write anything in the vhost but the state queues.
+    await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '^(?!.*\\.state$).*', '.*');
+    try {
+      const r = await check(exchange, queue, '--ha', '--check.wait-seconds', '0', '--management.url', MANAGEMENT_URL);
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^FAIL  state queue ${state.replace('.', '\\.')} exists with other arguments: PRECONDITION_FAILED - inequivalent arg 'x-.* \\(hint: delete it`,
+          'm',
+        ),
+      );
+      assert.match(
+        r.stdout,
+        new RegExp(`^FAIL  user "guest" may not write ${state.replace('.', '\\.')}: every snapshot would be refused \\(hint: `, 'm'),
+      );
+    } finally {
+      await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*');
+    }
+  });
+
   test('a nova.conf whose driver is noop fails, its transport_url used and its password never printed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'osne-check-'));
     try {

@@ -8,10 +8,15 @@
  *
  * Debian's `rabbitmq-server` wrapper switches to the rabbitmq user and drops the
  * environment, so the nodes run the scripts under /usr/lib/rabbitmq/bin directly, as root.
+ *
+ * With `rabbitmq: 4` the nodes run RabbitMQ 4.0 from the Debian 13 chroot at
+ * RABBITMQ4_ROOT (DESIGN.md): their files live under its /tmp, and the nodes of one group
+ * share an epmd of their own on a port of their own (ERL_EPMD_PORT), so they find each other
+ * and never meet the host's epmd or another group's.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -20,6 +25,36 @@ import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/rabbitmq/bin';
+/** Where RabbitMQ 4.0 (Debian 13) is installed for the tests; OSNE_RABBITMQ4_ROOT overrides it. */
+export const RABBITMQ4_ROOT = process.env['OSNE_RABBITMQ4_ROOT'] ?? '/var/lib/osne/rabbitmq4-trixie';
+
+export interface NodeOptions {
+  readonly cluster?: boolean;
+  /** 4: RabbitMQ 4.0 from the chroot at RABBITMQ4_ROOT; the host's (3.10) otherwise. */
+  readonly rabbitmq?: 3 | 4;
+}
+
+/** Where a group's nodes run: the host, or a chroot with an epmd of the group's own. */
+interface Place {
+  readonly root: string | undefined;
+  readonly epmdPort: number | undefined;
+  /** A path inside the place as the host sees it. */
+  outside(inner: string): string;
+  /** Runs one of RabbitMQ's scripts (or a program by absolute path) there. */
+  exec(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ stdout: string }>;
+}
+
+function placeFor(root: string | undefined, epmdPort: number | undefined): Place {
+  return {
+    root,
+    epmdPort,
+    outside: (inner) => (root ? path.join(root, inner) : inner),
+    exec: (script, args, env, timeout) => {
+      const command = script.startsWith('/') ? script : `${BIN}/${script}`;
+      return root ? run('chroot', [root, command, ...args], { env, timeout }) : run(command, [...args], { env, timeout });
+    },
+  };
+}
 const BOOT_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -87,6 +122,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class Node implements RabbitNode {
   running = false;
 
+  /** `dir`, `home` and `pluginsFile` are paths as the node sees them (inside its place). */
   constructor(
     readonly name: string,
     readonly port: number,
@@ -94,6 +130,7 @@ class Node implements RabbitNode {
     private readonly dir: string,
     private readonly home: string,
     private readonly pluginsFile: string,
+    private readonly place: Place = placeFor(undefined, undefined),
   ) {}
 
   url(vhost = '/'): string {
@@ -106,7 +143,7 @@ class Node implements RabbitNode {
 
   pid(): number | undefined {
     try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      const pid = Number(readFileSync(this.place.outside(this.pidFile), 'utf8').trim());
       return Number.isInteger(pid) && pid > 0 ? pid : undefined;
     } catch {
       return undefined;
@@ -128,19 +165,17 @@ class Node implements RabbitNode {
       RABBITMQ_PID_FILE: this.pidFile,
       RABBITMQ_ENABLED_PLUGINS_FILE: this.pluginsFile,
       RABBITMQ_CONFIG_FILE: path.join(this.dir, 'rabbitmq.conf'),
+      ...(this.place.epmdPort ? { ERL_EPMD_PORT: String(this.place.epmdPort) } : {}),
     };
   }
 
   async ctl(...args: string[]): Promise<string> {
-    const { stdout } = await run(`${BIN}/rabbitmqctl`, ['-q', '-n', this.name, ...args], {
-      env: this.env(),
-      timeout: BOOT_TIMEOUT_MS,
-    });
+    const { stdout } = await this.place.exec('rabbitmqctl', ['-q', '-n', this.name, ...args], this.env(), BOOT_TIMEOUT_MS);
     return stdout;
   }
 
   async start(): Promise<void> {
-    await run(`${BIN}/rabbitmq-server`, ['-detached'], { env: this.env(), timeout: 30_000 });
+    await this.place.exec('rabbitmq-server', ['-detached'], this.env(), 30_000);
     this.running = true;
     // await_startup fails at once while the node has not registered with epmd yet.
     const deadline = Date.now() + BOOT_TIMEOUT_MS;
@@ -168,7 +203,7 @@ class Node implements RabbitNode {
 
   logTail(): string {
     try {
-      return readFileSync(path.join(this.dir, 'log', `${this.name}.log`), 'utf8')
+      return readFileSync(this.place.outside(path.join(this.dir, 'log', `${this.name}.log`)), 'utf8')
         .split('\n')
         .slice(-30)
         .join('\n');
@@ -182,8 +217,14 @@ class Node implements RabbitNode {
  * Starts `count` fresh nodes (in parallel) and, with `cluster`, joins the others to the
  * first. The guest user works on each, from 127.0.0.1 only, as on a default broker.
  */
-export async function startNodes(count: number, options: { cluster?: boolean } = {}): Promise<RabbitNodes> {
-  const base = mkdtempSync(path.join(tmpdir(), 'osne-rabbit-'));
+export async function startNodes(count: number, options: NodeOptions = {}): Promise<RabbitNodes> {
+  const four = options.rabbitmq === 4;
+  if (four && !existsSync(path.join(RABBITMQ4_ROOT, BIN.slice(1), 'rabbitmq-server'))) {
+    throw new Error(`RabbitMQ 4 is not installed at ${RABBITMQ4_ROOT} (DESIGN.md: debootstrap --include=rabbitmq-server trixie)`);
+  }
+  const place = placeFor(four ? RABBITMQ4_ROOT : undefined, four ? await freePort() : undefined);
+  const base = mkdtempSync(place.outside(path.join(four ? '/tmp' : tmpdir(), 'osne-rabbit-')));
+  const inner = four ? base.slice(RABBITMQ4_ROOT.length) : base;
   const home = path.join(base, 'home');
   mkdirSync(home);
   const cookie = path.join(home, '.erlang.cookie');
@@ -193,14 +234,35 @@ export async function startNodes(count: number, options: { cluster?: boolean } =
   writeFileSync(pluginsFile, '[].\n');
 
   const id = randomBytes(3).toString('hex');
-  const host = hostname().split('.')[0] as string;
+  // Inside the chroot only localhost is sure to resolve.
+  const host = four ? 'localhost' : (hostname().split('.')[0] as string);
+  // Defaults, guest from loopback only. (RabbitMQ 4 refuses to join a node that denies a
+  // deprecated feature its cluster permits, so the feature flags stay at their defaults.)
+  const conf = '# a test node of its own: defaults, guest from loopback only\n';
   const nodes: Node[] = [];
   for (let i = 1; i <= count; i++) {
-    const dir = path.join(base, `node${i}`);
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'rabbitmq.conf'), '# a test node of its own: defaults, guest from loopback only\n');
-    nodes.push(new Node(`osne-${id}-${i}@${host}`, await freePort(), await freePort(), dir, home, pluginsFile));
+    mkdirSync(path.join(base, `node${i}`));
+    writeFileSync(path.join(base, `node${i}`, 'rabbitmq.conf'), conf);
+    nodes.push(
+      new Node(
+        `osne-${id}-${i}@${host}`,
+        await freePort(),
+        await freePort(),
+        path.join(inner, `node${i}`),
+        path.join(inner, 'home'),
+        path.join(inner, 'enabled_plugins'),
+        place,
+      ),
+    );
   }
+  const stopEpmd = () => {
+    if (!place.epmdPort) return Promise.resolve();
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ERL_EPMD_PORT: String(place.epmdPort) };
+    return place.exec('/usr/bin/epmd', ['-kill'], env, 10_000).then(
+      () => undefined,
+      () => undefined,
+    );
+  };
   const entry = { base, pids: () => nodes.filter((n) => n.running).flatMap((n) => n.pid() ?? []) };
   live.add(entry);
 
@@ -209,6 +271,7 @@ export async function startNodes(count: number, options: { cluster?: boolean } =
     if (cleaned) return;
     cleaned = true;
     await Promise.all(nodes.map((n) => n.stop()));
+    await stopEpmd();
     rmSync(base, { recursive: true, force: true });
     live.delete(entry);
   };
@@ -235,7 +298,7 @@ export async function startNodes(count: number, options: { cluster?: boolean } =
  * For a describe(): nodes started before its tests and removed after them, failed or not.
  * Read `nodes` once the tests run.
  */
-export function ownNodes(count: number, options: { cluster?: boolean } = {}): { readonly nodes: readonly RabbitNode[] } {
+export function ownNodes(count: number, options: NodeOptions = {}): { readonly nodes: readonly RabbitNode[] } {
   let started: RabbitNodes | undefined;
   const view = {
     get nodes(): readonly RabbitNode[] {

@@ -73,6 +73,11 @@ function harness(options: Partial<ConsumerOptions> & { url?: string } = {}): Har
   return Object.assign(h, { consumer });
 }
 
+/** The connection has been up long enough to count as one that worked (Date is mocked too). */
+function upForAWhile(): void {
+  mock.timers.tick(5000);
+}
+
 /** Asserts the next connection attempt comes exactly `ms` after now, not a millisecond earlier. */
 async function nextAttemptAfter(h: Harness, ms: number): Promise<void> {
   const before = h.amqp.attempts.length;
@@ -86,7 +91,7 @@ async function nextAttemptAfter(h: Harness, ms: number): Promise<void> {
 
 describe('consumer (no broker)', () => {
   let h: Harness | undefined;
-  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
   afterEach(async () => {
     const stopping = h?.consumer.stop();
     mock.timers.runAll();
@@ -218,6 +223,7 @@ describe('consumer (no broker)', () => {
     h = harness();
     h.consumer.start();
     await settle();
+    upForAWhile();
     h.amqp.connection.kill('Heartbeat timeout');
     await settle();
     assert.equal(h.consumer.state, 'connecting');
@@ -230,7 +236,7 @@ describe('consumer (no broker)', () => {
     assert.deepEqual(h.received, ['after']);
   });
 
-  test('a connection that worked resets the backoff: after a loss it starts over from the first step', async () => {
+  test('a connection that worked (it acked) resets the backoff: after a loss it starts over from the first step', async () => {
     h = harness();
     h.amqp.dead.add('ctl1');
     h.consumer.start();
@@ -239,10 +245,27 @@ describe('consumer (no broker)', () => {
     h.amqp.dead.delete('ctl1');
     await nextAttemptAfter(h, 1000);
     assert.equal(h.consumer.state, 'consuming');
+    for (let i = 0; i < 5; i++) h.amqp.connection.consumerChannel.deliver();
+    assert.equal(h.amqp.connection.consumerChannel.acks.length, 1);
     h.amqp.dead.add('ctl1');
     h.amqp.connection.kill();
     await settle();
     for (const ms of [250, 250, 500]) await nextAttemptAfter(h, ms);
+  });
+
+  test('a connection lost at once every time, having acked nothing, is retried with a growing pause, not hot', async () => {
+    h = harness();
+    h.consumer.start();
+    await settle();
+    // The broker closes the channel as soon as the consumer is set up, on every connection.
+    for (const ms of [250, 500, 1000, 2000, 2000]) {
+      void h.amqp.connection.consumerChannel.close();
+      await settle();
+      assert.equal(h.consumer.state, 'connecting');
+      await nextAttemptAfter(h, ms);
+      assert.equal(h.consumer.state, 'consuming');
+    }
+    assert.ok(h.logs.some((l) => l['msg'] === 'lost the broker soon after connecting, reconnecting after a pause' && l['attempt'] === 3));
   });
 
   test('host rotation: dead hosts are skipped in order; after a loss the host that worked is tried first', async () => {
@@ -325,6 +348,7 @@ describe('consumer (no broker)', () => {
     assert.deepEqual(stateAndProblem(h.consumer.status()), { state: 'consuming', problem: undefined });
 
     h.amqp.dead.add('ctl1');
+    upForAWhile();
     h.amqp.connection.kill('Heartbeat timeout');
     await settle();
     assert.deepEqual(stateAndProblem(h.consumer.status()), {
@@ -385,6 +409,7 @@ describe('consumer (no broker)', () => {
     await settle();
     assert.equal(h.consumer.state, 'consuming');
     h.amqp.queueClash = CLASH;
+    upForAWhile();
     h.amqp.connection.kill();
     await settle();
     await nextAttemptAfter(h, 250);

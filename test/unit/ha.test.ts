@@ -84,20 +84,26 @@ describe('the replicated counting', () => {
   });
 });
 
+/** One snapshot of a counting state, as the active replica publishes it. */
+const snapshotOf = (counting: SwappableCounting) =>
+  encodeSnapshot({
+    format: SNAPSHOT_FORMAT,
+    generation: 1,
+    takenOverAt: 0,
+    replica: 'a',
+    seq: 1,
+    takenAt: 0,
+    metrics: counting.dumpMetrics(),
+    state: counting.state.dump(),
+  });
+
 describe('state snapshots', () => {
   test('round-trip the whole counting state: a restored pipeline counts on exactly as the original', async () => {
     const messages = traffic(1200, 3);
     const served = new Registry();
     const original = new SwappableCounting(served, build);
     for (const m of messages.slice(0, 800)) original.pipeline(osloBody(m.message));
-    const body = await encodeSnapshot({
-      format: SNAPSHOT_FORMAT,
-      generation: 1,
-      seq: 1,
-      takenAt: 0,
-      metrics: await original.dumpMetrics(),
-      state: original.state.dump(),
-    });
+    const body = await snapshotOf(original);
     const snapshot = await decodeSnapshot(body);
 
     const other = new Registry();
@@ -114,6 +120,31 @@ describe('state snapshots', () => {
       valueOf(parseMetrics(await other.metrics()), 'openstack_notification_exporter_messages_dropped_total', { reason: 'duplicate' }),
       100,
     );
+  });
+
+  test("the landing page's recent activity survives a takeover, carried in the snapshot", async () => {
+    const clock = { now: 1_800_000_000 };
+    const fixed = (r: Registry) => createCountingPipeline(config, r, log, () => clock.now);
+    const messages = traffic(300, 5, clock.now * 1000 - 5000);
+    const original = new SwappableCounting(new Registry(), fixed);
+    for (const m of messages.slice(0, 200)) original.pipeline(osloBody(m.message));
+    clock.now += 2; // the rate counts whole seconds gone by
+    const before = original.activity.summary();
+    assert.equal(before.total, 200);
+    assert.ok(before.transitions.length > 0 && before.errors.length > 0 && before.ratePerSecond > 0, JSON.stringify(before).slice(0, 400));
+    const body = await snapshotOf(original);
+    const takeover = new SwappableCounting(new Registry(), fixed);
+    const snapshot = await decodeSnapshot(body);
+    takeover.restoreMetrics(snapshot.metrics);
+    takeover.state.restore(snapshot.state);
+    assert.deepEqual(takeover.activity.summary(), before);
+    // And it goes on from there as the original would.
+    for (const m of messages.slice(200)) {
+      original.pipeline(osloBody(m.message));
+      takeover.pipeline(osloBody(m.message));
+    }
+    assert.deepEqual(takeover.activity.summary(), original.activity.summary());
+    assert.equal(takeover.activity.summary().total, 300);
   });
 
   test('a reset shows an empty state: counters at their known zero values, no series of notifications', async () => {
@@ -143,10 +174,16 @@ describe('state snapshots', () => {
     );
   });
 
-  test('orders snapshots by generation, then seq', () => {
-    assert.equal(newer({ generation: 2, seq: 1 }, { generation: 1, seq: 9 }), true);
-    assert.equal(newer({ generation: 1, seq: 9 }, { generation: 2, seq: 1 }), false);
-    assert.equal(newer({ generation: 2, seq: 3 }, { generation: 2, seq: 2 }), true);
+  test('orders snapshots totally: generation, then the later takeover, then replica id, then seq', () => {
+    const o = (generation: number, takenOverAt: number, replica: string, seq: number) => ({ generation, takenOverAt, replica, seq });
+    assert.equal(newer(o(2, 0, 'a', 1), o(1, 9, 'b', 9)), true);
+    assert.equal(newer(o(1, 9, 'b', 9), o(2, 0, 'a', 1)), false);
+    assert.equal(newer(o(2, 5, 'a', 3), o(2, 5, 'a', 2)), true);
+    // Two takeovers from the same snapshot: the later one wins whatever their seqs.
+    assert.equal(newer(o(2, 6, 'a', 1), o(2, 5, 'b', 40)), true);
+    assert.equal(newer(o(2, 5, 'b', 40), o(2, 6, 'a', 1)), false);
+    assert.equal(newer(o(2, 5, 'b', 1), o(2, 5, 'a', 1)), true);
+    assert.equal(newer(o(2, 5, 'a', 1), o(2, 5, 'b', 1)), false);
   });
 });
 
