@@ -87,6 +87,7 @@ export function createCountingPipeline(
     maxTrackedInstances: metrics.maxTrackedInstances,
     maxTrackedActions: metrics.maxTrackedActions,
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
+    actionDurationByHost: metrics.durationByHost,
     trackedOverflow: self.trackedOverflow,
     now,
   });

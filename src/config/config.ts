@@ -33,6 +33,8 @@ export interface MetricsConfig {
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
   readonly dedupWindow: number;
+  /** --metrics.duration-by-host: host on the action duration histogram (the series budget, docs/metrics.md). */
+  readonly durationByHost: boolean;
   /** --metrics.constant-label: added to every openstack_* series. */
   readonly constantLabels: Readonly<Record<string, string>>;
 }
@@ -277,6 +279,7 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             maxTrackedActions: r.get('metrics.max-tracked-actions'),
             actionTimeoutSeconds: r.get('metrics.action-timeout-seconds'),
             dedupWindow: r.get('metrics.dedup-window'),
+            durationByHost: r.get('metrics.duration-by-host'),
             constantLabels: r.get('metrics.constant-label') ?? {},
           },
           mapping: mappingConfig(r.get('mapping.config-file')),

@@ -10,6 +10,11 @@ export interface InstanceMetricsOptions {
   readonly maxTrackedInstances: number;
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
+  /**
+   * host on the action duration histogram. Off by default: action × outcome × host ×
+   * buckets is most of a large cloud's samples (docs/metrics.md, series budget).
+   */
+  readonly actionDurationByHost: boolean;
   /** Counts an instance or action not tracked because its table was full. */
   readonly trackedOverflow: Counter<'kind'>;
   /** Epoch seconds: the ages of actions in flight are read against it. */
@@ -32,6 +37,7 @@ export class InstanceMetrics implements FactSink {
   private readonly errors: ChildCache<Inc>;
   private readonly buildDuration: ChildCache<Observe>;
   private readonly actionDuration: ChildCache<Observe>;
+  private readonly actionDurationByHost: boolean;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
 
@@ -81,10 +87,11 @@ export class InstanceMetrics implements FactSink {
       registers,
     });
     this.buildDuration = new ChildCache<Observe>((v) => build.labels(...v));
+    this.actionDurationByHost = options.actionDurationByHost;
     const action = new Histogram({
       name: 'openstack_instance_action_duration_seconds',
       help: 'Time from an action start to its end (success), error, or expiry (timeout).',
-      labelNames: ['action', 'outcome', 'host'] as const,
+      labelNames: options.actionDurationByHost ? ['action', 'outcome', 'host'] : ['action', 'outcome'],
       buckets: ACTION_BUCKETS,
       registers,
     });
@@ -186,6 +193,9 @@ export class InstanceMetrics implements FactSink {
   }
 
   private observeFinished(f: FinishedAction): void {
-    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds);
+    const d = this.actionDurationByHost
+      ? this.actionDuration.get(f.action, f.outcome, f.host)
+      : this.actionDuration.get(f.action, f.outcome);
+    d.observe(f.durationSeconds);
   }
 }
