@@ -94,6 +94,7 @@ export function createCountingPipeline(
     maxTrackedInstances: metrics.maxTrackedInstances,
     maxTrackedActions: metrics.maxTrackedActions,
     actionTimeoutSeconds: metrics.actionTimeoutSeconds,
+    actionDurationByHost: metrics.durationByHost,
     trackedOverflow: self.trackedOverflow,
     now: streamNow,
     onTimeRejected: (reason) => self.timeRejected(reason),

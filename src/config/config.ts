@@ -40,6 +40,8 @@ export interface MetricsConfig {
   readonly auditPeriodSeconds: number;
   /** --metrics.exemplars: request ids on error counters and duration histograms (OpenMetrics). */
   readonly exemplars: boolean;
+  /** --metrics.duration-by-host: host on the action duration histogram (the series budget, docs/metrics.md). */
+  readonly durationByHost: boolean;
   /** --metrics.constant-label: added to every openstack_* series. */
   readonly constantLabels: Readonly<Record<string, string>>;
 }
@@ -305,6 +307,7 @@ export function buildConfig<C extends CommandName = 'serve'>(cli: RawFlags, env:
             dedupWindow: r.get('metrics.dedup-window'),
             exemplars: r.get('metrics.exemplars'),
             auditPeriodSeconds: r.get('metrics.audit-period-seconds'),
+            durationByHost: r.get('metrics.duration-by-host'),
             constantLabels: r.get('metrics.constant-label') ?? {},
           },
           mapping: mappingConfig(r.get('mapping.config-file')),

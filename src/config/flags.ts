@@ -417,6 +417,13 @@ export const FLAGS = {
     commands: ['serve'],
     schema: bool,
   },
+  'metrics.duration-by-host': {
+    help: 'Add host to openstack_instance_action_duration_seconds (about 17 samples per action, outcome and host: see docs/metrics.md)',
+    default: 'false',
+    boolean: true,
+    commands: ['serve'],
+    schema: bool,
+  },
   'metrics.dedup-window': {
     help: 'Recent message_ids remembered so redeliveries are not counted twice',
     default: '100000',

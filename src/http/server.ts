@@ -4,6 +4,7 @@ import type { BrokerStatus } from '../amqp/consumer.js';
 import type { Logger } from '../log.js';
 import type { ActivitySummary } from '../metrics/recent-activity.js';
 import { openMetricsView } from '../metrics/registry.js';
+import { sharedRender } from '../metrics/shared-render.js';
 import { activitySection, notReadyText, SUMMARY_HTML_PATH, SUMMARY_JSON_PATH } from './activity-view.js';
 import { landingPage, type LandingInfo } from './landing.js';
 
@@ -18,9 +19,16 @@ export interface HttpOptions {
   readonly log: Logger;
 }
 
+const SHARED_RENDER_MS = 1000;
+
 export function createApp(options: HttpOptions): express.Express {
   const { registry } = options;
   const openMetrics = openMetricsView(registry);
+  // Scrapes within a second of each other share one rendering (issue 24.3).
+  const renders = {
+    text: sharedRender(() => registry.metrics(), SHARED_RENDER_MS),
+    openMetrics: sharedRender(() => openMetrics.metrics(), SHARED_RENDER_MS),
+  };
   const app = express();
   app.disable('x-powered-by');
 
@@ -29,7 +37,7 @@ export function createApp(options: HttpOptions): express.Express {
     const wantsOpenMetrics = (req.get('accept') ?? '').includes('application/openmetrics-text');
     const source = wantsOpenMetrics ? openMetrics : registry;
     try {
-      const body = await source.metrics();
+      const body = await (wantsOpenMetrics ? renders.openMetrics : renders.text)();
       res.type(source.contentType).send(body);
     } catch (err) {
       options.log.error({ err: err instanceof Error ? err.message : String(err) }, 'collecting metrics failed');

@@ -13,6 +13,11 @@ export interface InstanceMetricsOptions {
   readonly maxTrackedInstances: number;
   readonly maxTrackedActions: number;
   readonly actionTimeoutSeconds: number;
+  /**
+   * host on the action duration histogram. Off by default: action × outcome × host ×
+   * buckets is most of a large cloud's samples (docs/metrics.md, series budget).
+   */
+  readonly actionDurationByHost: boolean;
   /** Counts an instance or action not tracked because its table was full. */
   readonly trackedOverflow: Counter<'kind'>;
   /** Nova's instance_usage_audit_period in seconds (0: audits expire nothing); see Inventory. */
@@ -44,6 +49,7 @@ export class InstanceMetrics implements FactSink {
   private readonly errors: ChildCache<Inc>;
   private readonly buildDuration: ChildCache<Observe>;
   private readonly actionDuration: ChildCache<Observe>;
+  private readonly actionDurationByHost: boolean;
   private readonly tracker: ActionTracker;
   private readonly inventory: Inventory;
   private readonly exemplars: boolean;
@@ -104,10 +110,11 @@ export class InstanceMetrics implements FactSink {
       ['host'],
       BUILD_BUCKETS,
     );
+    this.actionDurationByHost = options.actionDurationByHost;
     this.actionDuration = histogram(
       'openstack_instance_action_duration_seconds',
       'Time from an action start to its end (success), error, or expiry (timeout).',
-      ['action', 'outcome', 'host'],
+      options.actionDurationByHost ? ['action', 'outcome', 'host'] : ['action', 'outcome'],
       ACTION_BUCKETS,
     );
     // Action labels are bounded before they reach the tracker, so its keys are label values.
@@ -218,6 +225,9 @@ export class InstanceMetrics implements FactSink {
   }
 
   private observeFinished(f: FinishedAction, source?: ExemplarSource): void {
-    this.actionDuration.get(f.action, f.outcome, f.host).observe(f.durationSeconds, exemplarOf(source, f.durationSeconds));
+    const d = this.actionDurationByHost
+      ? this.actionDuration.get(f.action, f.outcome, f.host)
+      : this.actionDuration.get(f.action, f.outcome);
+    d.observe(f.durationSeconds, exemplarOf(source, f.durationSeconds));
   }
 }

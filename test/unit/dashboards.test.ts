@@ -378,3 +378,20 @@ function durationSeconds(text: string): number {
   const m = /^(\d+)([smhd])$/.exec(text);
   return m?.[1] && m[2] ? Number(m[1]) * (units[m[2]] ?? 0) : 0;
 }
+
+// host is on openstack_instance_action_duration_seconds only with --metrics.duration-by-host
+// (the default registry above has none): its panels must filter by host when it is there,
+// and under "All" (`.*`, which also matches a missing label) show the host-less series.
+test('action duration panels work with and without --metrics.duration-by-host', () => {
+  assert.equal(EXPORTER_METRICS['openstack_instance_action_duration_seconds']?.labels.includes('host'), false);
+  let checked = 0;
+  for (const { dashboard, panelTitle, expr } of dashboardExprs()) {
+    for (const { metric, matchers } of selectors(expr)) {
+      if (metric !== 'openstack_instance_action_duration_seconds') continue;
+      assert.match(matchers, /host=~"\$host"/, `${dashboard} / ${panelTitle}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 3, `only ${checked} selectors checked`);
+  assert.match(instantiate('x{host=~"$host"}'), /host=~"\.\*"/);
+});

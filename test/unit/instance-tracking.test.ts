@@ -142,3 +142,36 @@ describe('ActionTracker', () => {
     assert.equal(evicted, 3);
   });
 });
+
+// The series budget (docs/metrics.md): action × outcome × host × buckets is most of a large
+// cloud's samples, so host is on the action duration histogram only when asked for.
+describe('--metrics.duration-by-host', () => {
+  const durationLabels = async (flags: Record<string, string>) => {
+    const p = countingPipeline(flags);
+    p.clock.now = T0 + 200;
+    for (const m of generated()) p.feed(m.inner);
+    const s = await p.scrape();
+    const series = seriesOf(s, 'openstack_instance_action_duration_seconds_count');
+    assert.ok(series.length > 0);
+    return { series, s };
+  };
+
+  test('off by default: no host on the action duration histogram, build duration keeps it', async () => {
+    const { series, s } = await durationLabels({});
+    for (const x of series) assert.deepEqual(Object.keys(x.labels).sort(), ['action', 'outcome']);
+    assert.equal(valueOf(s, 'openstack_instance_action_duration_seconds_count', { action: 'create', outcome: 'success' }), 25);
+    const build = seriesOf(s, 'openstack_instance_build_duration_seconds_count');
+    assert.deepEqual(build.map((x) => x.labels['host']).sort(), ['h0', 'h1', 'h2']);
+  });
+
+  test('the option puts host back, with the same totals', async () => {
+    const { series } = await durationLabels({ 'metrics.duration-by-host': 'true' });
+    for (const x of series) assert.deepEqual(Object.keys(x.labels).sort(), ['action', 'host', 'outcome']);
+    const created = series.filter((x) => x.labels['action'] === 'create' && x.labels['outcome'] === 'success');
+    assert.deepEqual(created.map((x) => x.labels['host']).sort(), ['h0', 'h1', 'h2']);
+    assert.equal(
+      created.reduce((sum, x) => sum + x.value, 0),
+      25,
+    );
+  });
+});
