@@ -19,12 +19,14 @@ export interface HttpOptions {
   readonly log: Logger;
 }
 
-const SHARED_RENDER_MS = 1000;
+// Only a render still running is shared: a finished one is never served again, so every
+// scrape that starts after a change (a consumer joining, the link lost) shows it.
+const SHARED_RENDER_MS = 0;
 
 export function createApp(options: HttpOptions): express.Express {
   const { registry } = options;
   const openMetrics = openMetricsView(registry);
-  // Scrapes within a second of each other share one rendering (issue 24.3).
+  // Scrapes that arrive while a rendering runs (an HA pair of Prometheus servers) share it.
   const renders = {
     text: sharedRender(() => registry.metrics(), SHARED_RENDER_MS),
     openMetrics: sharedRender(() => openMetrics.metrics(), SHARED_RENDER_MS),
