@@ -197,7 +197,7 @@ describe('--nova.config-file', () => {
 describe('the flags of tail, check and simulate', () => {
   test('have their defaults', () => {
     const c = buildConfig({}, {}, { command: 'tail' });
-    assert.deepEqual(c.tail, { output: 'text', eventTypes: [], priorities: [], hosts: [], count: 0, showSecrets: false });
+    assert.deepEqual(c.tail, { output: 'text', eventTypes: [], priorities: [], hosts: [], requestIds: [], count: 0, showSecrets: false });
     assert.deepEqual(buildConfig({}, {}, { command: 'check' }).check, { waitSeconds: 10, fix: false, managementUrl: undefined });
     assert.equal(buildConfig({}, {}, { command: 'simulate' }).simulate.count, 1000);
   });

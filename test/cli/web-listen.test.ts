@@ -99,7 +99,16 @@ describe('--web.systemd-socket and --web.disable-exporter-metrics', () => {
         if (/"msg":"listening"/.test(stdout)) resolve(stdout);
       }),
     );
+    // systemd-socket-activate says when it holds the socket; a connection before that is refused.
+    let stderr = '';
+    const bound = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/Listening on/.test(stderr)) resolve();
+      }),
+    );
     try {
+      await bound;
       // Sent before the exporter runs: the connection waits in the socket's backlog.
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       assert.equal(res.status, 200);
