@@ -9,7 +9,7 @@ import { runExporter, eventually } from '../support/exporter.js';
 import { lifecycle } from '../support/fixtures.js';
 import { osloNotify } from '../support/oslo.js';
 import { declaredArguments, suiteVhost, listExchanges, listQueues, rabbitmqctl } from '../support/vhost.js';
-import { TEST_AMQP_HOST, TEST_MANAGEMENT_URL, TEST_OSLO_QUERY } from '../support/target.js';
+import { TEST_AMQP_HOST, TEST_MANAGEMENT_URL, TEST_OSLO_QUERY, TEST_VHOST_QUEUE_TYPE } from '../support/target.js';
 
 const MANAGEMENT_URL = TEST_MANAGEMENT_URL;
 const WRONG_MANAGEMENT_URL = (password: string): string => TEST_MANAGEMENT_URL.replace('guest:guest', `guest:${password}`);
@@ -152,7 +152,9 @@ describe('check', () => {
       const r = await check(exchange, queue, '--management.url', MANAGEMENT_URL);
       assert.equal(r.code, 0, r.stdout);
       assert.deepEqual([...lines(r.stdout, 'warn'), ...lines(r.stdout, 'FAIL')], []);
-      assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages? ready, 1 consumer$`, 'm'));
+      // On a vhost whose default queue type is quorum, check says why the queue is quorum.
+      const why = TEST_VHOST_QUEUE_TYPE === 'quorum' ? "; quorum, the vhost's default queue type" : '';
+      assert.match(r.stdout, new RegExp(`^ok {4}queue ${queue} exists: \\d+ messages? ready, 1 consumer${why}$`, 'm'));
       assert.match(
         r.stdout,
         new RegExp(

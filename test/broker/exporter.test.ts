@@ -92,7 +92,7 @@ describe('counting notifications published as oslo publishes them', () => {
       ['x-expires', 'signedint', 3_600_000],
       ['x-max-length', 'signedint', 100_000],
     ]);
-    assert.equal(q['consumers'], 1);
+    assert.equal(await broker.consumerCount(queue), 1);
   });
 
   test('serves health, readiness, the landing page and OpenMetrics', async () => {

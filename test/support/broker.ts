@@ -69,10 +69,19 @@ export class TestBroker {
   }
 
   async messageCount(queue: string): Promise<number> {
+    return (await this.checkQueue(queue)).messageCount;
+  }
+
+  /** From the broker's own answer to a passive declare: rabbitmqctl's listing of a quorum queue's consumers can lag. */
+  async consumerCount(queue: string): Promise<number> {
+    return (await this.checkQueue(queue)).consumerCount;
+  }
+
+  private async checkQueue(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
     const ch = await this.connection.createChannel();
     ch.on('error', () => undefined);
     try {
-      return (await ch.checkQueue(queue)).messageCount;
+      return await ch.checkQueue(queue);
     } finally {
       await ch.close().catch(() => undefined);
     }
